@@ -1,0 +1,16 @@
+// Small text helpers shared by every layer.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ximssd {
+
+bool is_valid_utf8(std::string_view s);
+std::string ascii_lower(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+bool is_yes(std::string_view value);  // "yes", "1", "true" (case-insensitive)
+// Splits "name@domain" at the last '@'; domain is empty when there is none.
+std::pair<std::string, std::string> split_address(std::string_view address);
+
+}  // namespace ximssd

@@ -1,0 +1,145 @@
+#include "server/admin.hpp"
+
+#include <sodium.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "base/random.hpp"
+#include "base/text.hpp"
+#include "server/common_options.hpp"
+#include "server/first_start.hpp"
+#include "store/database.hpp"
+
+namespace ximssd::server {
+
+namespace {
+
+// Opens the store for one admin command (no writer thread: writes commit on this thread).
+struct AdminStore {
+  explicit AdminStore(const CommonOptions& common)
+      : config(common.load()), db((std::filesystem::create_directories(config.data_dir), config.database_path().string()), false),
+        accounts(db, config.hash_cost, nullptr) {}
+  std::pair<std::string, std::string> address(const std::string& text) {
+    auto [name, domain] = split_address(text);
+    if (domain.empty()) domain = ensure_default_domain(config, accounts);
+    return {ascii_lower(name), ascii_lower(domain)};
+  }
+  Config config;
+  store::Database db;
+  mail::AccountService accounts;
+};
+
+void add_common(CLI::App* cmd, CommonOptions& common) {
+  cmd->add_option("--data", common.data_dir, "data directory")->capture_default_str();
+  cmd->add_option("--config", common.config_file, "configuration file (TOML)");
+  cmd->add_option("--set", common.overrides, "override a configuration key: section.key=value");
+}
+
+}  // namespace
+
+void add_admin_commands(CLI::App& app, CommonOptions& common, std::function<int()>& action) {
+  auto* domain = app.add_subcommand("domain", "manage domains")->require_subcommand(1);
+  {
+    static std::string name;
+    static bool signup = false;
+    auto* add = domain->add_subcommand("add", "create a domain");
+    add->add_option("name", name, "domain name")->required();
+    add->add_flag("--allow-signup", signup, "let visitors create accounts with XIMSS signup");
+    add_common(add, common);
+    add->callback([&] {
+      action = [&] {
+        AdminStore s(common);
+        auto d = s.accounts.add_domain(name, signup);
+        std::cout << "domain " << d.name << " created" << (signup ? " (signup allowed)" : "") << "\n";
+        return 0;
+      };
+    });
+    auto* list = domain->add_subcommand("list", "list domains");
+    add_common(list, common);
+    list->callback([&] {
+      action = [&] {
+        AdminStore s(common);
+        for (const auto& d : s.accounts.list_domains())
+          std::cout << d.name << (d.signup_allowed ? "\tsignup" : "") << "\n";
+        return 0;
+      };
+    });
+    static std::string remove_name;
+    auto* remove = domain->add_subcommand("remove", "remove a domain and all its accounts");
+    remove->add_option("name", remove_name, "domain name")->required();
+    add_common(remove, common);
+    remove->callback([&] {
+      action = [&] {
+        AdminStore s(common);
+        s.accounts.remove_domain(ascii_lower(remove_name));
+        std::cout << "domain " << remove_name << " removed\n";
+        return 0;
+      };
+    });
+  }
+  auto* account = app.add_subcommand("account", "manage accounts")->require_subcommand(1);
+  {
+    static std::string address, password, real_name, recovery;
+    auto* add = account->add_subcommand("add", "create an account");
+    add->add_option("address", address, "name@domain (the default domain when no domain is given)")->required();
+    add->add_option("--password", password, "its password (a random one is printed when omitted)");
+    add->add_option("--real-name", real_name, "its real name");
+    add->add_option("--recovery-email", recovery, "where a forgotten password is sent");
+    add_common(add, common);
+    add->callback([&] {
+      action = [&] {
+        AdminStore s(common);
+        auto [name, dom] = s.address(address);
+        bool generated = password.empty();
+        if (generated) password = random_alnum(16);
+        auto a = s.accounts.add_account(mail::NewAccount{name, dom, password, real_name, recovery});
+        std::cout << "account " << a.address() << " created";
+        if (generated) std::cout << " with password " << password;
+        std::cout << "\n";
+        return 0;
+      };
+    });
+    static std::string list_domain;
+    auto* list = account->add_subcommand("list", "list accounts");
+    list->add_option("domain", list_domain, "only this domain");
+    add_common(list, common);
+    list->callback([&] {
+      action = [&] {
+        AdminStore s(common);
+        for (const auto& a : s.accounts.list_accounts(ascii_lower(list_domain)))
+          std::cout << a.address() << (a.real_name.empty() ? "" : "\t" + a.real_name) << "\n";
+        return 0;
+      };
+    });
+    static std::string remove_address;
+    auto* remove = account->add_subcommand("remove", "remove an account");
+    remove->add_option("address", remove_address, "name@domain")->required();
+    add_common(remove, common);
+    remove->callback([&] {
+      action = [&] {
+        AdminStore s(common);
+        auto [name, dom] = s.address(remove_address);
+        s.accounts.remove_account(name, dom);
+        std::cout << "account " << name << "@" << dom << " removed\n";
+        return 0;
+      };
+    });
+    static std::string passwd_address, new_password;
+    auto* passwd = account->add_subcommand("passwd", "set an account's password");
+    passwd->add_option("address", passwd_address, "name@domain")->required();
+    passwd->add_option("--password", new_password, "the new password")->required();
+    add_common(passwd, common);
+    passwd->callback([&] {
+      action = [&] {
+        AdminStore s(common);
+        auto [name, dom] = s.address(passwd_address);
+        s.accounts.set_password(name, dom, new_password);
+        std::cout << "password of " << name << "@" << dom << " changed\n";
+        return 0;
+      };
+    });
+  }
+}
+
+}  // namespace ximssd::server

@@ -1,0 +1,125 @@
+#include "server/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <functional>
+#include <map>
+#include <stdexcept>
+
+namespace ximssd::server {
+
+namespace {
+
+struct Key {
+  const char* help;
+  std::function<void(Config&, const toml::node&)> apply;
+};
+
+template <class T>
+T as(const toml::node& node, const char* key) {
+  if constexpr (std::is_same_v<T, bool>) {
+    if (auto v = node.value<bool>()) return *v;
+  } else if constexpr (std::is_integral_v<T>) {
+    if (auto v = node.value<int64_t>(); v && *v >= 0) return static_cast<T>(*v);
+  } else {
+    if (auto v = node.value<std::string>()) return *v;
+  }
+  throw std::runtime_error(std::string("configuration key ") + key + " has a value of the wrong type");
+}
+
+const std::map<std::string, Key>& keys() {
+  static const std::map<std::string, Key> k = {
+      {"server.default_domain", {"domain used when a login names none (default: the host name, at first start)",
+                                 [](Config& c, const toml::node& n) { c.default_domain = as<std::string>(n, "server.default_domain"); }}},
+      {"server.log_level", {"trace, debug, info, warn, error or off (info)",
+                            [](Config& c, const toml::node& n) { c.log_level = as<std::string>(n, "server.log_level"); }}},
+      {"server.io_threads", {"network threads; 0 = one per core (0)",
+                             [](Config& c, const toml::node& n) { c.io_threads = as<unsigned>(n, "server.io_threads"); }}},
+      {"ximss.listen", {"address XIMSS listens on (0.0.0.0)",
+                        [](Config& c, const toml::node& n) { c.ximss_listen = as<std::string>(n, "ximss.listen"); }}},
+      {"ximss.port", {"XIMSS TCP port (11024)",
+                      [](Config& c, const toml::node& n) { c.ximss_port = as<uint16_t>(n, "ximss.port"); }}},
+      {"ximss.max_message_size", {"largest XIMSS message in bytes (1048576)",
+                                  [](Config& c, const toml::node& n) { c.ximss.max_message_size = as<size_t>(n, "ximss.max_message_size"); }}},
+      {"ximss.max_depth", {"deepest XML nesting accepted (64)",
+                           [](Config& c, const toml::node& n) { c.ximss.max_depth = as<size_t>(n, "ximss.max_depth"); }}},
+      {"ximss.idle_timeout", {"seconds a session may stay silent (600)",
+                              [](Config& c, const toml::node& n) { c.ximss.idle_timeout = std::chrono::seconds(as<int64_t>(n, "ximss.idle_timeout")); }}},
+      {"ximss.login_timeout", {"seconds a connection may stay without logging in (60)",
+                               [](Config& c, const toml::node& n) { c.ximss.login_timeout = std::chrono::seconds(as<int64_t>(n, "ximss.login_timeout")); }}},
+      {"ximss.max_errors", {"bad messages in a row before the connection is closed (10)",
+                            [](Config& c, const toml::node& n) { c.ximss.max_errors = as<unsigned>(n, "ximss.max_errors"); }}},
+      {"tls.certificate", {"PEM certificate chain (DATA/tls/cert.pem, generated self-signed when missing)",
+                           [](Config& c, const toml::node& n) { c.tls_certificate = as<std::string>(n, "tls.certificate"); }}},
+      {"tls.private_key", {"PEM private key (DATA/tls/key.pem)",
+                           [](Config& c, const toml::node& n) { c.tls_private_key = as<std::string>(n, "tls.private_key"); }}},
+      {"auth.loopback_is_secure", {"treat loopback connections as secure for cleartext passwords (true)",
+                                   [](Config& c, const toml::node& n) { c.ximss.loopback_is_secure = as<bool>(n, "auth.loopback_is_secure"); }}},
+      {"auth.cleartext_on_insecure", {"allow cleartext passwords without TLS (false)",
+                                      [](Config& c, const toml::node& n) { c.ximss.cleartext_on_insecure = as<bool>(n, "auth.cleartext_on_insecure"); }}},
+      {"auth.argon2_opslimit", {"argon2id passes for stored passwords (2)",
+                                [](Config& c, const toml::node& n) { c.hash_cost.opslimit = as<unsigned>(n, "auth.argon2_opslimit"); }}},
+      {"auth.argon2_memlimit_kib", {"argon2id memory in KiB (19456)",
+                                    [](Config& c, const toml::node& n) { c.hash_cost.memlimit_kib = as<size_t>(n, "auth.argon2_memlimit_kib"); }}},
+      {"auth.throttle_base_ms", {"delay after the first failed login, doubling per failure (250)",
+                                 [](Config& c, const toml::node& n) { c.throttle_base_ms = as<unsigned>(n, "auth.throttle_base_ms"); }}},
+      {"auth.throttle_max_ms", {"longest delay between failed logins (8000)",
+                                [](Config& c, const toml::node& n) { c.throttle_max_ms = as<unsigned>(n, "auth.throttle_max_ms"); }}},
+  };
+  return k;
+}
+
+// A --set value: an integer, true/false, or else a string.
+std::unique_ptr<toml::node> parse_override(const std::string& text) {
+  if (text == "true" || text == "false") return std::make_unique<toml::value<bool>>(text == "true");
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos && text.size() < 19)
+    return std::make_unique<toml::value<int64_t>>(std::stoll(text));
+  return std::make_unique<toml::value<std::string>>(text);
+}
+
+void walk(const toml::table& table, const std::string& prefix, Config& config) {
+  for (const auto& [k, node] : table) {
+    std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const auto* sub = node.as_table()) {
+      walk(*sub, key, config);
+      continue;
+    }
+    auto it = keys().find(key);
+    if (it == keys().end()) throw std::runtime_error("unknown configuration key: " + key);
+    it->second.apply(config, node);
+  }
+}
+
+}  // namespace
+
+Config load_config(const std::filesystem::path& data_dir, const std::optional<std::filesystem::path>& file,
+                   const std::vector<std::string>& overrides) {
+  Config config;
+  config.data_dir = data_dir;
+  std::optional<std::filesystem::path> path = file;
+  if (!path && std::filesystem::exists(data_dir / "ximssd.toml")) path = data_dir / "ximssd.toml";
+  if (path) {
+    try {
+      walk(toml::parse_file(path->string()), "", config);
+    } catch (const toml::parse_error& e) {
+      throw std::runtime_error("cannot read " + path->string() + ": " + std::string(e.description()));
+    }
+  }
+  for (const auto& item : overrides) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos) throw std::runtime_error("--set wants key=value, got: " + item);
+    std::string key = item.substr(0, eq);
+    auto it = keys().find(key);
+    if (it == keys().end()) throw std::runtime_error("unknown configuration key: " + key);
+    it->second.apply(config, *parse_override(item.substr(eq + 1)));
+  }
+  return config;
+}
+
+std::string describe_config_keys() {
+  std::string out;
+  for (const auto& [key, k] : keys()) out += "  " + key + "  " + k.help + "\n";
+  return out;
+}
+
+}  // namespace ximssd::server

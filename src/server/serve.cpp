@@ -1,0 +1,94 @@
+#include "server/serve.hpp"
+
+#include <sys/resource.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "base/log.hpp"
+#include "mail/account_service.hpp"
+#include "mail/login_throttle.hpp"
+#include "mail/sasl.hpp"
+#include "server/first_start.hpp"
+#include "server/tls.hpp"
+#include "store/database.hpp"
+#include "ximss/known_values.hpp"
+#include "ximss/listener.hpp"
+#include "ximss/strings_dictionary.hpp"
+
+namespace ximssd::server {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Each connection is a descriptor: allow as many as the system lets this process have.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+}  // namespace
+
+int serve(const Config& config) {
+  std::signal(SIGPIPE, SIG_IGN);
+  raise_descriptor_limit();
+  std::filesystem::create_directories(config.data_dir);
+
+  store::Database db(config.database_path().string());
+  asio::thread_pool blocking(std::max(2u, std::thread::hardware_concurrency()));
+  mail::AccountService accounts(db, config.hash_cost, &blocking);
+  std::string default_domain = ensure_default_domain(config, accounts);
+  std::string host = host_name();
+
+  auto tls = make_tls_context(config, default_domain);
+  mail::SaslServer sasl(accounts, default_domain, host);
+  mail::LoginThrottle throttle(std::chrono::milliseconds(config.throttle_base_ms),
+                               std::chrono::milliseconds(config.throttle_max_ms));
+  ximss::SessionRegistry sessions;
+  ximss::StringsDictionary strings;
+  ximss::KnownValues known_values;
+  ximss::XimssContext ximss_ctx{config.ximss, default_domain, accounts, sasl, throttle, sessions,
+                                strings,      known_values,   blocking, tls.get()};
+
+  unsigned threads = config.io_threads ? config.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  asio::io_context io(static_cast<int>(threads));
+  auto endpoint = asio::ip::tcp::endpoint(asio::ip::make_address(config.ximss_listen), config.ximss_port);
+  ximss::listen_ximss(io, endpoint, ximss_ctx);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) {
+      spdlog::info("ximssd: shutting down");
+      io.stop();
+    }
+  });
+
+  std::cout << "ximssd: data directory " << std::filesystem::absolute(config.data_dir).string() << "\n"
+            << "ximssd: XIMSS on " << config.ximss_listen << ":" << config.ximss_port
+            << " (XML over TCP, STARTTLS available)\n"
+            << "ximssd: connect a XIMSS client to port " << config.ximss_port << " and log in as postmaster@"
+            << default_domain << "\n"
+            << "ximssd: ready" << std::endl;
+  spdlog::info("ximssd: serving with {} network threads", threads);
+
+  std::vector<std::thread> workers;
+  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : workers) t.join();
+  // Pending writes and hashing refer to coroutine frames owned by `io`: finish them first.
+  blocking.join();
+  db.stop_writer();
+  return 0;
+}
+
+}  // namespace ximssd::server

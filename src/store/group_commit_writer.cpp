@@ -1,0 +1,88 @@
+#include "store/group_commit_writer.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace ximssd::store {
+
+GroupCommitWriter::GroupCommitWriter(const std::string& path, size_t max_batch)
+    : db_(path), max_batch_(max_batch), thread_([this] { run(); }) {}
+
+GroupCommitWriter::~GroupCommitWriter() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void GroupCommitWriter::submit(Work work, Done done) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(Job{std::move(work), std::move(done)});
+  }
+  wake_.notify_one();
+}
+
+uint64_t GroupCommitWriter::batches() const {
+  std::lock_guard lock(mutex_);
+  return batches_;
+}
+
+uint64_t GroupCommitWriter::writes() const {
+  std::lock_guard lock(mutex_);
+  return writes_;
+}
+
+void GroupCommitWriter::run() {
+  std::deque<Job> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    commit_batch(batch);
+    batch.clear();
+  }
+}
+
+void GroupCommitWriter::commit_batch(std::deque<Job>& batch) {
+  std::vector<std::exception_ptr> errors(batch.size());
+  std::exception_ptr commit_error;
+  try {
+    db_.exec("BEGIN IMMEDIATE");
+    for (size_t i = 0; i < batch.size(); ++i) {
+      db_.exec("SAVEPOINT w");
+      try {
+        batch[i].work(db_);
+        db_.exec("RELEASE w");
+      } catch (...) {
+        errors[i] = std::current_exception();
+        db_.exec("ROLLBACK TO w");
+        db_.exec("RELEASE w");
+      }
+    }
+    db_.exec("COMMIT");
+  } catch (...) {
+    commit_error = std::current_exception();
+    try {
+      db_.exec("ROLLBACK");
+    } catch (...) {
+    }
+    spdlog::error("store: a batch of {} writes failed to commit", batch.size());
+  }
+  {
+    std::lock_guard lock(mutex_);
+    ++batches_;
+    writes_ += batch.size();
+  }
+  for (size_t i = 0; i < batch.size(); ++i)
+    batch[i].done(commit_error ? commit_error : errors[i]);
+}
+
+}  // namespace ximssd::store

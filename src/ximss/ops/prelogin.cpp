@@ -1,0 +1,125 @@
+// Operations available before login: listFeatures, readStrings, starttls, recoverPassword,
+// signup, plus noop and bye which work at any time.
+#include <boost/asio/use_awaitable.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include "base/random.hpp"
+#include "base/text.hpp"
+#include "base/time_format.hpp"
+#include "ximss/dispatch.hpp"
+#include "ximss/ops/common.hpp"
+#include "ximss/strings_dictionary.hpp"
+
+namespace ximssd::ximss {
+
+namespace {
+
+using boost::asio::awaitable;
+
+awaitable<void> noop(Request&) { co_return; }
+
+awaitable<void> bye(Request& r) {
+  r.conn.after = ConnectionState::After::close;
+  co_return;
+}
+
+awaitable<void> list_features(Request& r) {
+  std::string domain = ops::target_domain(r);
+  bool secure = r.conn.secure(r.ctx.settings);
+  auto m = r.data("features");
+  m->element("domain", domain);
+  for (const auto& mech : r.ctx.sasl.mechanisms(secure)) m->element("sasl", mech);
+  if (r.conn.tls_available && !r.conn.tls_active) m->open("starttls").close();
+  m->element("nonce", "<" + random_alnum(20) + "." + std::to_string(now_seconds().time_since_epoch().count()) +
+                          "@" + r.ctx.sasl.hostname() + ">");
+  m->element("language", r.ctx.strings.default_language());
+  auto record = r.ctx.accounts.find_domain(domain);
+  if (record && record->signup_allowed) m->open("signup").close();
+  co_return;
+}
+
+awaitable<void> read_strings(Request& r) {
+  std::string language(r.attr("language"));
+  if (language.empty())
+    language = r.conn.session ? ops::account_setting(r, "Language", r.ctx.strings.default_language())
+                              : r.ctx.strings.default_language();
+  const auto& dict = r.ctx.strings.find(language);
+  std::optional<SysSeconds> since;
+  if (r.has_attr("timeModified")) {
+    since = parse_ximss_time(r.attr("timeModified"));
+    if (!since) throw Failure(ErrorCode::badRequest, "timeModified is not a date-time (YYYYMMDDTHHMMSS)");
+  }
+  auto m = r.data("strings");
+  m->attr("skinName", r.attr("skinName"));
+  m->attr("language", dict.language);
+  m->attr("timeModified", format_ximss_time(dict.modified));
+  if (!since || dict.modified > *since) m->raw(dict.content);
+  co_return;
+}
+
+awaitable<void> starttls(Request& r) {
+  ops::target_domain(r);
+  if (r.conn.tls_active) throw Failure(ErrorCode::badRequest, "TLS is already active");
+  if (!r.conn.tls_available) throw Failure(ErrorCode::unavailable, "TLS is not configured on this server");
+  r.conn.after = ConnectionState::After::start_tls;
+  co_return;
+}
+
+awaitable<void> recover_password(Request& r) {
+  ops::target_domain(r);
+  r.required("userName");
+  throw Failure(ErrorCode::unavailable, "mail delivery is not configured");
+}
+
+awaitable<void> signup(Request& r) {
+  std::string domain = ops::target_domain(r);
+  auto record = r.ctx.accounts.find_domain(domain);
+  if (!record || !record->signup_allowed)
+    throw Failure(ErrorCode::permissionDenied, "signup is not allowed in domain " + domain);
+  mail::NewAccount account;
+  auto [name, at_domain] = split_address(r.required("userName"));
+  if (!at_domain.empty() && !iequals(at_domain, domain))
+    throw Failure(ErrorCode::badRequest, "userName names another domain");
+  account.name = name;
+  account.domain = record->name;
+  account.password = r.attr("password");
+  account.real_name = r.attr("realName");
+  account.recovery_email = r.attr("recoverPassword");
+  auto created = co_await r.ctx.accounts.signup(std::move(account));
+  spdlog::info("ximss: signup created {} from {}", created.address(), r.conn.peer_ip);
+}
+
+const Operation kOperations[] = {
+    {"noop", noop, Access::anytime},
+    {"bye", bye, Access::anytime},
+    {"readStrings", read_strings, Access::anytime},
+    {"listFeatures", list_features, Access::before_login},
+    {"starttls", starttls, Access::before_login},
+    {"recoverPassword", recover_password, Access::before_login},
+    {"signup", signup, Access::before_login},
+};
+
+}  // namespace
+
+std::span<const Operation> prelogin_operations() { return kOperations; }
+
+namespace ops {
+
+std::string target_domain(Request& r) {
+  std::string_view requested = r.attr("domain");
+  if (!requested.empty()) {
+    auto record = r.ctx.accounts.find_domain(requested);
+    if (!record) throw Failure(ErrorCode::notFound, "unknown domain: " + std::string(requested));
+    r.conn.target_domain = record->name;
+  }
+  return r.conn.target_domain.empty() ? r.ctx.default_domain : r.conn.target_domain;
+}
+
+std::string account_setting(Request& r, const char* key, std::string fallback) {
+  auto value = r.ctx.accounts.setting(r.session().account().id, key);
+  return value && !value->empty() ? *value : std::move(fallback);
+}
+
+}  // namespace ops
+}  // namespace ximssd::ximss

@@ -1,0 +1,239 @@
+"""Starts and stops a real ximssd for the tests, and the pytest fixtures built on it.
+
+The conftest.py files import the fixtures from here (tests/e2e and tests/conformance share them).
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from ximss_client import XimssClient
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_DOMAIN = "example.dom"
+POSTMASTER = f"postmaster@{DEFAULT_DOMAIN}"
+
+# Fast, deterministic defaults: cheap password hashing, short throttle (the tests only assert
+# lower bounds), loopback only.
+BASE_SETTINGS = {
+    "ximss.listen": "127.0.0.1",
+    "server.default_domain": DEFAULT_DOMAIN,
+    "auth.argon2_opslimit": 1,
+    "auth.argon2_memlimit_kib": 8,
+    "auth.throttle_base_ms": 50,
+}
+STARTUP_TIMEOUT = 30
+STOP_TIMEOUT = 10
+# The suite runs against the ASan+UBSan build: any of these in stderr fails the test.
+SANITIZER_MARKERS = re.compile(r"ERROR: \w*Sanitizer|runtime error:")
+PASSWORD_LINE = re.compile(rf"{re.escape(POSTMASTER)} password: (\S+)")
+READY_LINE = "ximssd: ready"
+
+
+def server_binary():
+    return Path(os.environ.get("XIMSSD_BIN", REPO / "build" / "ximssd"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def setting_text(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class XimssServer:
+    """One ximssd process on its own data directory and port."""
+
+    def __init__(self, workdir, settings=None, binary=None):
+        self.binary = Path(binary or server_binary())
+        self.workdir = Path(workdir)
+        # The data dir must be empty on first start, so the logs live next to it.
+        self.data_dir = self.workdir / "data"
+        self.stdout_path = self.workdir / "ximssd.stdout.log"
+        self.stderr_path = self.workdir / "ximssd.stderr.log"
+        self.settings = {**BASE_SETTINGS, **(settings or {})}
+        self.host = "127.0.0.1"
+        self.port = None
+        self.postmaster_password = None
+        self.proc = None
+        self._clients = []
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def start(self):
+        if not self.binary.exists():
+            pytest.fail(f"server binary {self.binary} not found (build it or set XIMSSD_BIN)")
+        for attempt in range(3):  # another process may grab the free port before we bind it
+            shutil.rmtree(self.data_dir, ignore_errors=True)  # a first start needs it empty
+            self.data_dir.mkdir(parents=True)
+            self.port = int(self.settings.get("ximss.port") or free_port())
+            if self._spawn():
+                return self
+            if "ximss.port" in self.settings or "in use" not in self.stderr_text().lower():
+                break
+        pytest.fail(f"ximssd did not start:\n{self.output_summary()}")
+
+    def _spawn(self):
+        args = [str(self.binary), "serve", "--data", str(self.data_dir)]
+        for key, value in {**self.settings, "ximss.port": self.port}.items():
+            args += ["--set", f"{key}={setting_text(value)}"]
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            stdout = self.stdout_text()
+            match = PASSWORD_LINE.search(stdout)
+            if match:
+                self.postmaster_password = match.group(1)
+            if READY_LINE in stdout:
+                if self.postmaster_password is None:
+                    pytest.fail(f"ready, but no postmaster password was printed:\n{self.output_summary()}")
+                return True
+            if self.proc.poll() is not None:
+                return False
+            time.sleep(0.05)
+        self.proc.kill()
+        self.proc.wait()
+        pytest.fail(f"ximssd not ready after {STARTUP_TIMEOUT} s:\n{self.output_summary()}")
+
+    def stop(self):
+        """SIGTERM, wait, kill. Returns a list of problems (empty when the exit was clean)."""
+        for c in self._clients:
+            c.close()
+        if self.proc is None:
+            return []
+        problems = []
+        if self.proc.poll() is not None:
+            problems.append(f"ximssd died during the test (exit code {self.proc.returncode})")
+        else:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                problems.append(f"ximssd did not exit within {STOP_TIMEOUT} s of SIGTERM")
+            if self.proc.returncode != 0:
+                problems.append(f"ximssd exited with code {self.proc.returncode}")
+        if SANITIZER_MARKERS.search(self.stderr_text()):
+            problems.append("sanitizer report in ximssd's stderr")
+        if problems:
+            problems.append(self.output_summary())
+        self.proc = None
+        return problems
+
+    def is_running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    # --- output ----------------------------------------------------------------------------
+    def stdout_text(self):
+        return self.stdout_path.read_text(errors="replace") if self.stdout_path.exists() else ""
+
+    def stderr_text(self):
+        return self.stderr_path.read_text(errors="replace") if self.stderr_path.exists() else ""
+
+    def log_text(self):
+        """Everything the server wrote (the log goes to stderr; stdout is included for safety)."""
+        return self.stderr_text() + self.stdout_text()
+
+    def output_summary(self, limit=6000):
+        return (f"--- stdout ({self.stdout_path}):\n{self.stdout_text()[-limit:]}\n"
+                f"--- stderr ({self.stderr_path}):\n{self.stderr_text()[-limit:]}")
+
+    # --- helpers for tests -----------------------------------------------------------------
+    def admin(self, *args, timeout=60):
+        """Runs `ximssd ARGS --data DIR`; returns the CompletedProcess (text mode)."""
+        cmd = [str(self.binary), *map(str, args), "--data", str(self.data_dir)]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+    def admin_ok(self, *args):
+        """admin() that must succeed."""
+        cp = self.admin(*args)
+        assert cp.returncode == 0, f"ximssd {' '.join(map(str, args))} failed ({cp.returncode}):\n{cp.stdout}{cp.stderr}"
+        return cp
+
+    def add_account(self, user, password, real_name=None):
+        args = ["account", "add", user, "--password", password]
+        if real_name is not None:
+            args += ["--real-name", real_name]
+        return self.admin_ok(*args)
+
+    def add_domain(self, name, allow_signup=False):
+        return self.admin_ok("domain", "add", name, *(["--allow-signup"] if allow_signup else []))
+
+    def client(self, timeout=10, connect=True):
+        """A new XimssClient (connected by default); closed at teardown."""
+        c = XimssClient(self.host, self.port, timeout=timeout)
+        self._clients.append(c)
+        return c.connect() if connect else c
+
+    def login(self, user=POSTMASTER, password=None, timeout=10):
+        """A connected client logged in with the cleartext method (asserts success)."""
+        c = self.client(timeout=timeout)
+        reply = c.login_plain(user, self.postmaster_password if password is None else password)
+        assert reply.ok, f"login as {user} failed: {reply}"
+        return c
+
+
+# --- fixtures ------------------------------------------------------------------------------
+
+def _stop_all(servers):
+    problems = []
+    for s in servers:
+        problems += s.stop()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+def _marker_settings(request):
+    marker = request.node.get_closest_marker("server_settings")
+    return dict(marker.args[0]) if marker and marker.args else dict(marker.kwargs) if marker else {}
+
+
+@pytest.fixture
+def start_server(tmp_path):
+    """Factory: start_server({"ximss.login_timeout": 2}) -> a running XimssServer.
+
+    Every server it started is stopped at teardown, and the test fails if one exited uncleanly
+    or reported a sanitizer error.
+    """
+    servers = []
+
+    def start(settings=None, **more):
+        s = XimssServer(tmp_path / f"server{len(servers)}", {**(settings or {}), **more})
+        servers.append(s)
+        return s.start()
+
+    yield start
+    _stop_all(servers)
+
+
+@pytest.fixture
+def server(request, start_server):
+    """A fresh server; settings may come from @pytest.mark.server_settings({...})."""
+    return start_server(_marker_settings(request))
+
+
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory):
+    """One server shared by a module's tests (for tests that only read, or use unique names)."""
+    s = XimssServer(tmp_path_factory.mktemp("ximssd"))
+    s.start()
+    yield s
+    _stop_all([s])
+
+
+def configure(config):
+    config.addinivalue_line(
+        "markers", "server_settings(dict): extra --set settings for the `server` fixture")
