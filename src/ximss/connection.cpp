@@ -172,6 +172,8 @@ awaitable<void> XimssConnection::process_frames() {
     wake_writer();
 
     if (state_.session && !session_attached_) attach_session();
+    // Login or setSessionOption may have changed the timeout: let the watchdog re-arm.
+    if (current_timeout() != armed_timeout_) idle_timer_.cancel();
     if (state_.after == ConnectionState::After::close) {
       begin_close();
       break;
@@ -242,13 +244,14 @@ awaitable<void> XimssConnection::write_loop() {
   socket_.close(ec);
 }
 
+std::chrono::seconds XimssConnection::current_timeout() const {
+  return state_.session ? state_.session->idle_timeout : ctx_.settings.login_timeout;
+}
+
 awaitable<void> XimssConnection::watchdog() {
   while (!closing_) {
-    auto timeout = state_.session ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                        state_.session->idle_timeout)
-                                  : std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                        ctx_.settings.login_timeout);
-    auto deadline = last_activity_ + timeout;
+    armed_timeout_ = current_timeout();
+    auto deadline = last_activity_ + armed_timeout_;
     if (std::chrono::steady_clock::now() >= deadline) {
       spdlog::info("ximss: closing idle connection from {}", state_.peer_ip);
       queue_message(kAsyncBye);

@@ -51,6 +51,8 @@ class XimssConnection : public std::enable_shared_from_this<XimssConnection> {
   boost::asio::steady_timer drained_;
   boost::asio::steady_timer idle_timer_;
   std::chrono::steady_clock::time_point last_activity_;
+  std::chrono::seconds armed_timeout_{0};  // the timeout the watchdog is sleeping on
+  std::chrono::seconds current_timeout() const;
   unsigned consecutive_errors_ = 0;
   bool session_attached_ = false;
   bool writer_waiting_ = false;
