@@ -29,6 +29,8 @@ T as(const toml::node& node, const char* key) {
 
 const std::map<std::string, Key>& keys() {
   static const std::map<std::string, Key> k = {
+      {"server.data_dir", {"data directory (./var, or --data)",
+                           [](Config& c, const toml::node& n) { c.data_dir = as<std::string>(n, "server.data_dir"); }}},
       {"server.default_domain", {"domain used when a login names none (default: the host name, at first start)",
                                  [](Config& c, const toml::node& n) { c.default_domain = as<std::string>(n, "server.default_domain"); }}},
       {"server.log_level", {"trace, debug, info, warn, error or off (info)",

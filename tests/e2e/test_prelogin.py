@@ -188,3 +188,4 @@ def test_bye_before_login(server):
     c = server.client()
     assert c.request("bye").ok
     assert c.wait_closed(timeout=5)
+
