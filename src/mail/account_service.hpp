@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "mail/credentials.hpp"
-#include "store/account_records.hpp"
-#include "store/database.hpp"
+#include "store/records.hpp"
+#include "store/store.hpp"
 
 namespace ximssd::mail {
 
@@ -29,7 +29,7 @@ struct NewAccount {
 
 class AccountService {
  public:
-  AccountService(store::Database& db, HashCost cost, boost::asio::thread_pool* blocking_pool);
+  AccountService(store::Store& db, HashCost cost, boost::asio::thread_pool* blocking_pool);
 
   // --- blocking forms (admin commands, start-up)
   DomainRecord add_domain(const std::string& name, bool signup_allowed);
@@ -62,13 +62,13 @@ class AccountService {
   boost::asio::awaitable<void> record_failed_login(int64_t account_id, std::string ip);
   boost::asio::awaitable<void> set_setting(int64_t account_id, std::string key, std::string value);
 
-  store::Database& database() { return db_; }
+  store::Store& database() { return db_; }
 
  private:
   store::StoredSecrets make_secrets(std::string_view password) const;
   void validate(const NewAccount& account);
 
-  store::Database& db_;
+  store::Store& db_;
   HashCost cost_;
   boost::asio::thread_pool* pool_;
 };

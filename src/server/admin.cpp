@@ -9,32 +9,12 @@
 #include "base/text.hpp"
 #include "server/common_options.hpp"
 #include "server/first_start.hpp"
-#include "store/database.hpp"
+#include "server/admin_store.hpp"
+#include "store/store.hpp"
 
 namespace ximssd::server {
 
 namespace {
-
-// Opens the store for one admin command (no writer thread: writes commit on this thread).
-struct AdminStore {
-  explicit AdminStore(const CommonOptions& common)
-      : config(common.load()), db((std::filesystem::create_directories(config.data_dir), config.database_path().string()), false),
-        accounts(db, config.hash_cost, nullptr) {}
-  std::pair<std::string, std::string> address(const std::string& text) {
-    auto [name, domain] = split_address(text);
-    if (domain.empty()) domain = ensure_default_domain(config, accounts);
-    return {ascii_lower(name), ascii_lower(domain)};
-  }
-  Config config;
-  store::Database db;
-  mail::AccountService accounts;
-};
-
-void add_common(CLI::App* cmd, CommonOptions& common) {
-  cmd->add_option("--data", common.data_dir, "data directory")->capture_default_str();
-  cmd->add_option("--config", common.config_file, "configuration file (TOML)");
-  cmd->add_option("--set", common.overrides, "override a configuration key: section.key=value");
-}
 
 }  // namespace
 

@@ -6,7 +6,7 @@
 
 #include "base/random.hpp"
 #include "base/text.hpp"
-#include "store/account_records.hpp"
+#include "store/records.hpp"
 
 namespace ximssd::server {
 
@@ -19,7 +19,7 @@ std::string host_name() {
 std::string ensure_default_domain(const Config& config, mail::AccountService& accounts) {
   auto& db = accounts.database();
   std::string domain = config.default_domain;
-  if (domain.empty()) domain = store::accounts_sql::server_setting(db.reader(), "default_domain").value_or("");
+  if (domain.empty()) domain = db.reader().server_setting("default_domain").value_or("");
   if (domain.empty()) domain = host_name();
   domain = ascii_lower(domain);
   if (!accounts.find_domain(domain)) {
@@ -30,10 +30,7 @@ std::string ensure_default_domain(const Config& config, mail::AccountService& ac
               << "ximssd: postmaster@" << domain << " password: " << password << "  (shown only this once)\n"
               << std::flush;
   }
-  db.write_now([&](store::SqliteDb& sql) {
-    store::accounts_sql::set_server_setting(sql, "default_domain", domain);
-    return 0;
-  });
+  db.write_now([&](store::Repository& repo) { repo.set_server_setting("default_domain", domain); });
   return domain;
 }
 

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   add_serve_options(serve_cmd);
   add_serve_options(&app);  // `ximssd --data DIR` alone also serves
   add_admin_commands(app, common, action);
+  add_import_command(app, common, action);
 
   try {
     app.parse(argc, argv);

@@ -2,7 +2,12 @@
 
 #include <sys/resource.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
@@ -13,11 +18,13 @@
 
 #include "base/log.hpp"
 #include "mail/account_service.hpp"
+#include "base/run_blocking.hpp"
 #include "mail/login_throttle.hpp"
+#include "mail/mailbox_service.hpp"
 #include "mail/sasl.hpp"
 #include "server/first_start.hpp"
 #include "server/tls.hpp"
-#include "store/database.hpp"
+#include "store/store.hpp"
 #include "ximss/known_values.hpp"
 #include "ximss/listener.hpp"
 #include "ximss/strings_dictionary.hpp"
@@ -44,7 +51,8 @@ int serve(const Config& config) {
   raise_descriptor_limit();
   std::filesystem::create_directories(config.data_dir);
 
-  store::Database db(config.database_path().string());
+  auto store = store::Store::open_embedded(config.data_dir.string());
+  auto& db = *store;
   asio::thread_pool blocking(std::max(2u, std::thread::hardware_concurrency()));
   mail::AccountService accounts(db, config.hash_cost, &blocking);
   std::string default_domain = ensure_default_domain(config, accounts);
@@ -57,13 +65,35 @@ int serve(const Config& config) {
   ximss::SessionRegistry sessions;
   ximss::StringsDictionary strings;
   ximss::KnownValues known_values;
-  ximss::XimssContext ximss_ctx{config.ximss, default_domain, accounts, sasl, throttle, sessions,
+  mail::MailboxService mailboxes(db);
+  ximss::XimssContext ximss_ctx{config.ximss, default_domain, accounts, mailboxes, sasl, throttle, sessions,
                                 strings,      known_values,   blocking, tls.get()};
 
   unsigned threads = config.io_threads ? config.io_threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context io(static_cast<int>(threads));
   auto endpoint = asio::ip::tcp::endpoint(asio::ip::make_address(config.ximss_listen), config.ximss_port);
   ximss::listen_ximss(io, endpoint, ximss_ctx);
+
+  // Message bodies that nothing references any more (removed mailboxes, a crash between writing
+  // a body and committing its message) are collected at start and then every hour.
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        for (;;) {
+          try {
+            auto report = co_await run_blocking(blocking, [&] { return db.collect_garbage(std::chrono::hours(1)); });
+            if (report.blobs_removed || report.temporaries_removed)
+              spdlog::info("store: removed {} unreferenced message bodies and {} temporary files",
+                           report.blobs_removed, report.temporaries_removed);
+          } catch (const std::exception& e) {
+            spdlog::error("store: garbage collection failed: {}", e.what());
+          }
+          timer.expires_after(std::chrono::hours(1));
+          co_await timer.async_wait(asio::use_awaitable);
+        }
+      },
+      asio::detached);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {

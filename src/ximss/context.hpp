@@ -11,6 +11,7 @@
 
 #include "mail/account_service.hpp"
 #include "mail/login_throttle.hpp"
+#include "mail/mailbox_service.hpp"
 #include "mail/sasl.hpp"
 #include "ximss/session.hpp"
 
@@ -33,6 +34,7 @@ struct XimssContext {
   XimssSettings settings;
   std::string default_domain;
   mail::AccountService& accounts;
+  mail::MailboxService& mailboxes;
   mail::SaslServer& sasl;
   mail::LoginThrottle& throttle;
   SessionRegistry& sessions;

@@ -29,6 +29,7 @@ struct Operation {
 std::span<const Operation> prelogin_operations();
 std::span<const Operation> login_operations();
 std::span<const Operation> session_operations();
+std::span<const Operation> mailbox_operations();
 
 const Operation* find_operation(std::string_view name);
 

@@ -14,7 +14,7 @@
 #include <unordered_map>
 
 #include "formats/xml/xml_value.hpp"
-#include "store/account_records.hpp"
+#include "store/records.hpp"
 
 namespace ximssd::ximss {
 

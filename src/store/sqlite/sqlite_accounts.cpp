@@ -1,8 +1,6 @@
-#include "store/account_records.hpp"
+#include "store/sqlite/sqlite_repository.hpp"
 
-#include "store/sqlite_db.hpp"
-
-namespace ximssd::store::accounts_sql {
+namespace ximssd::store {
 
 namespace {
 
@@ -40,100 +38,100 @@ DomainRecord read_domain(const Statement& st) {
 
 }  // namespace
 
-std::optional<DomainRecord> find_domain(SqliteDb& db, std::string_view name) {
-  Statement st(db, "SELECT id, name, signup_allowed FROM domains WHERE name = ?");
+std::optional<DomainRecord> SqliteRepository::find_domain(std::string_view name) {
+  Statement st(db_, "SELECT id, name, signup_allowed FROM domains WHERE name = ?");
   st.bind(1, name);
   if (!st.step()) return std::nullopt;
   return read_domain(st);
 }
 
-std::vector<DomainRecord> list_domains(SqliteDb& db) {
-  Statement st(db, "SELECT id, name, signup_allowed FROM domains ORDER BY name");
+std::vector<DomainRecord> SqliteRepository::list_domains() {
+  Statement st(db_, "SELECT id, name, signup_allowed FROM domains ORDER BY name");
   std::vector<DomainRecord> out;
   while (st.step()) out.push_back(read_domain(st));
   return out;
 }
 
-int64_t insert_domain(SqliteDb& db, std::string_view name, bool signup_allowed) {
-  Statement st(db, "INSERT INTO domains(name, signup_allowed, created) VALUES (?, ?, strftime('%s'))");
+int64_t SqliteRepository::insert_domain(std::string_view name, bool signup_allowed) {
+  Statement st(db_, "INSERT INTO domains(name, signup_allowed, created) VALUES (?, ?, strftime('%s'))");
   st.bind(1, name).bind(2, int64_t{signup_allowed});
   st.run();
-  return db.last_insert_id();
+  return db_.last_insert_id();
 }
 
-bool delete_domain(SqliteDb& db, std::string_view name) {
-  Statement st(db, "DELETE FROM domains WHERE name = ?");
+bool SqliteRepository::delete_domain(std::string_view name) {
+  Statement st(db_, "DELETE FROM domains WHERE name = ?");
   st.bind(1, name).run();
-  return db.changes() > 0;
+  return db_.changes() > 0;
 }
 
-std::optional<AccountRecord> find_account(SqliteDb& db, std::string_view name, std::string_view domain) {
-  Statement st(db, std::string(kAccountColumns) + "WHERE a.name = ? AND d.name = ?");
+std::optional<AccountRecord> SqliteRepository::find_account(std::string_view name, std::string_view domain) {
+  Statement st(db_, std::string(kAccountColumns) + "WHERE a.name = ? AND d.name = ?");
   st.bind(1, name).bind(2, domain);
   if (!st.step()) return std::nullopt;
   return read_account(st);
 }
 
-std::optional<AccountRecord> find_account_by_id(SqliteDb& db, int64_t id) {
-  Statement st(db, std::string(kAccountColumns) + "WHERE a.id = ?");
+std::optional<AccountRecord> SqliteRepository::find_account_by_id(int64_t id) {
+  Statement st(db_, std::string(kAccountColumns) + "WHERE a.id = ?");
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
   return read_account(st);
 }
 
-std::vector<AccountRecord> list_accounts(SqliteDb& db, std::string_view domain) {
-  Statement st(db, std::string(kAccountColumns) + "WHERE ? = '' OR d.name = ? ORDER BY d.name, a.name");
+std::vector<AccountRecord> SqliteRepository::list_accounts(std::string_view domain) {
+  Statement st(db_, std::string(kAccountColumns) + "WHERE ? = '' OR d.name = ? ORDER BY d.name, a.name");
   st.bind(1, domain).bind(2, domain);
   std::vector<AccountRecord> out;
   while (st.step()) out.push_back(read_account(st));
   return out;
 }
 
-int64_t insert_account(SqliteDb& db, int64_t domain_id, std::string_view name,
+int64_t SqliteRepository::insert_account(int64_t domain_id, std::string_view name,
                        std::string_view real_name, const StoredSecrets& secrets,
                        std::string_view recovery_email, int64_t now) {
-  Statement st(db,
+  Statement st(db_,
                "INSERT INTO accounts(domain_id, name, real_name, password_hash, cram_md5_secret, "
                "scram_sha256, recovery_email, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   st.bind(1, domain_id).bind(2, name).bind(3, real_name).bind(4, secrets.password_hash);
   st.bind_blob(5, secrets.cram_md5_secret).bind(6, secrets.scram_sha256).bind(7, recovery_email);
   st.bind(8, now).run();
-  return db.last_insert_id();
+  return db_.last_insert_id();
 }
 
-bool delete_account(SqliteDb& db, int64_t id) {
-  Statement st(db, "DELETE FROM accounts WHERE id = ?");
+bool SqliteRepository::delete_account(int64_t id) {
+  Statement st(db_, "DELETE FROM accounts WHERE id = ?");
   st.bind(1, id).run();
-  return db.changes() > 0;
+  return db_.changes() > 0;
 }
 
-void set_secrets(SqliteDb& db, int64_t id, const StoredSecrets& secrets) {
-  Statement st(db,
+void SqliteRepository::set_secrets(int64_t id, const StoredSecrets& secrets) {
+  Statement st(db_,
                "UPDATE accounts SET password_hash = ?, cram_md5_secret = ?, scram_sha256 = ? "
                "WHERE id = ?");
   st.bind(1, secrets.password_hash).bind_blob(2, secrets.cram_md5_secret);
   st.bind(3, secrets.scram_sha256).bind(4, id).run();
 }
 
-void set_recovery_email(SqliteDb& db, int64_t id, std::string_view email) {
-  Statement st(db, "UPDATE accounts SET recovery_email = ? WHERE id = ?");
+void SqliteRepository::set_recovery_email(int64_t id, std::string_view email) {
+  Statement st(db_, "UPDATE accounts SET recovery_email = ? WHERE id = ?");
   st.bind(1, email).bind(2, id).run();
 }
 
-void record_login(SqliteDb& db, int64_t id, int64_t now, std::string_view ip) {
-  Statement st(db,
+void SqliteRepository::record_login(int64_t id, int64_t now, std::string_view ip) {
+  Statement st(db_,
                "UPDATE accounts SET prev_login_time = last_login_time, prev_login_ip = last_login_ip, "
                "last_login_time = ?, last_login_ip = ? WHERE id = ?");
   st.bind(1, now).bind(2, ip).bind(3, id).run();
 }
 
-void record_failed_login(SqliteDb& db, int64_t id, int64_t now, std::string_view ip) {
-  Statement st(db, "UPDATE accounts SET last_failed_time = ?, last_failed_ip = ? WHERE id = ?");
+void SqliteRepository::record_failed_login(int64_t id, int64_t now, std::string_view ip) {
+  Statement st(db_, "UPDATE accounts SET last_failed_time = ?, last_failed_ip = ? WHERE id = ?");
   st.bind(1, now).bind(2, ip).bind(3, id).run();
 }
 
-std::vector<AppPassword> list_app_passwords(SqliteDb& db, int64_t account_id) {
-  Statement st(db,
+std::vector<AppPassword> SqliteRepository::list_app_passwords(int64_t account_id) {
+  Statement st(db_,
                "SELECT name, password_hash, created FROM app_passwords WHERE account_id = ? "
                "ORDER BY name");
   st.bind(1, account_id);
@@ -142,47 +140,47 @@ std::vector<AppPassword> list_app_passwords(SqliteDb& db, int64_t account_id) {
   return out;
 }
 
-void upsert_app_password(SqliteDb& db, int64_t account_id, std::string_view name,
+void SqliteRepository::upsert_app_password(int64_t account_id, std::string_view name,
                          std::string_view hash, int64_t now) {
-  Statement st(db,
+  Statement st(db_,
                "INSERT INTO app_passwords(account_id, name, password_hash, created) VALUES (?,?,?,?) "
                "ON CONFLICT(account_id, name) DO UPDATE SET password_hash = excluded.password_hash, "
                "created = excluded.created");
   st.bind(1, account_id).bind(2, name).bind(3, hash).bind(4, now).run();
 }
 
-bool delete_app_password(SqliteDb& db, int64_t account_id, std::string_view name) {
-  Statement st(db, "DELETE FROM app_passwords WHERE account_id = ? AND name = ?");
+bool SqliteRepository::delete_app_password(int64_t account_id, std::string_view name) {
+  Statement st(db_, "DELETE FROM app_passwords WHERE account_id = ? AND name = ?");
   st.bind(1, account_id).bind(2, name).run();
-  return db.changes() > 0;
+  return db_.changes() > 0;
 }
 
-std::optional<std::string> account_setting(SqliteDb& db, int64_t account_id, std::string_view key) {
-  Statement st(db, "SELECT value FROM account_settings WHERE account_id = ? AND key = ?");
+std::optional<std::string> SqliteRepository::account_setting(int64_t account_id, std::string_view key) {
+  Statement st(db_, "SELECT value FROM account_settings WHERE account_id = ? AND key = ?");
   st.bind(1, account_id).bind(2, key);
   if (!st.step()) return std::nullopt;
   return st.text(0);
 }
 
-void set_account_setting(SqliteDb& db, int64_t account_id, std::string_view key, std::string_view value) {
-  Statement st(db,
+void SqliteRepository::set_account_setting(int64_t account_id, std::string_view key, std::string_view value) {
+  Statement st(db_,
                "INSERT INTO account_settings(account_id, key, value) VALUES (?,?,?) "
                "ON CONFLICT(account_id, key) DO UPDATE SET value = excluded.value");
   st.bind(1, account_id).bind(2, key).bind(3, value).run();
 }
 
-std::optional<std::string> server_setting(SqliteDb& db, std::string_view key) {
-  Statement st(db, "SELECT value FROM server_settings WHERE key = ?");
+std::optional<std::string> SqliteRepository::server_setting(std::string_view key) {
+  Statement st(db_, "SELECT value FROM server_settings WHERE key = ?");
   st.bind(1, key);
   if (!st.step()) return std::nullopt;
   return st.text(0);
 }
 
-void set_server_setting(SqliteDb& db, std::string_view key, std::string_view value) {
-  Statement st(db,
+void SqliteRepository::set_server_setting(std::string_view key, std::string_view value) {
+  Statement st(db_,
                "INSERT INTO server_settings(key, value) VALUES (?,?) "
                "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
   st.bind(1, key).bind(2, value).run();
 }
 
-}  // namespace ximssd::store::accounts_sql
+}  // namespace ximssd::store

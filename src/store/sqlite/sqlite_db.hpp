@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace ximssd::store {
 
@@ -37,6 +38,8 @@ class Statement {
 
  private:
   SqliteDb& db_;
+  // Declared (so initialised) before stmt_: acquire() sets it while stmt_ is initialised.
+  bool* in_use_ = nullptr;  // the cache slot's flag; null for an uncached statement
   sqlite3_stmt* stmt_ = nullptr;
 };
 
@@ -56,7 +59,18 @@ class SqliteDb {
   [[noreturn]] void fail(int rc, std::string_view what) const;
 
  private:
+  friend class Statement;
+  // Prepared statements are cached per connection, keyed by their SQL text; a statement that is
+  // already in use (a nested query with the same text) gets a fresh, uncached one.
+  sqlite3_stmt* acquire(std::string_view sql, bool*& in_use);
+  static void release(sqlite3_stmt* stmt, bool* in_use) noexcept;
+
+  struct CachedStatement {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
   sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, CachedStatement> cache_;
 };
 
 // Runs the body inside BEGIN IMMEDIATE ... COMMIT, rolling back when it throws.

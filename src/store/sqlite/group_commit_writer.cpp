@@ -1,11 +1,11 @@
-#include "store/group_commit_writer.hpp"
+#include "store/sqlite/group_commit_writer.hpp"
 
 #include <spdlog/spdlog.h>
 
 namespace ximssd::store {
 
-GroupCommitWriter::GroupCommitWriter(const std::string& path, size_t max_batch)
-    : db_(path), max_batch_(max_batch), thread_([this] { run(); }) {}
+GroupCommitWriter::GroupCommitWriter(const std::string& path, BlobStore* blobs, size_t max_batch)
+    : repo_(path), blobs_(blobs), max_batch_(max_batch), thread_([this] { run(); }) {}
 
 GroupCommitWriter::~GroupCommitWriter() {
   {
@@ -16,10 +16,10 @@ GroupCommitWriter::~GroupCommitWriter() {
   thread_.join();
 }
 
-void GroupCommitWriter::submit(Work work, Done done) {
+void GroupCommitWriter::submit(Work work, Done done, std::vector<StagedBlob> blobs) {
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(Job{std::move(work), std::move(done)});
+    queue_.push_back(Job{std::move(work), std::move(done), std::move(blobs)});
   }
   wake_.notify_one();
 }
@@ -54,24 +54,39 @@ void GroupCommitWriter::run() {
 void GroupCommitWriter::commit_batch(std::deque<Job>& batch) {
   std::vector<std::exception_ptr> errors(batch.size());
   std::exception_ptr commit_error;
+  auto& db = repo_.db();
+  // Bodies first: a commit may only reference blobs that are already durable.
+  std::vector<StagedBlob> blobs;
+  for (auto& job : batch)
+    for (auto& blob : job.blobs) blobs.push_back(blob);
+  if (!blobs.empty()) {
+    try {
+      blobs_->publish(blobs);
+    } catch (...) {
+      for (auto& blob : blobs) blobs_->discard(blob);
+      for (size_t i = 0; i < batch.size(); ++i)
+        if (!batch[i].blobs.empty()) errors[i] = std::current_exception();
+    }
+  }
   try {
-    db_.exec("BEGIN IMMEDIATE");
+    db.exec("BEGIN IMMEDIATE");
     for (size_t i = 0; i < batch.size(); ++i) {
-      db_.exec("SAVEPOINT w");
+      if (errors[i]) continue;
+      db.exec("SAVEPOINT w");
       try {
-        batch[i].work(db_);
-        db_.exec("RELEASE w");
+        batch[i].work(repo_);
+        db.exec("RELEASE w");
       } catch (...) {
         errors[i] = std::current_exception();
-        db_.exec("ROLLBACK TO w");
-        db_.exec("RELEASE w");
+        db.exec("ROLLBACK TO w");
+        db.exec("RELEASE w");
       }
     }
-    db_.exec("COMMIT");
+    db.exec("COMMIT");
   } catch (...) {
     commit_error = std::current_exception();
     try {
-      db_.exec("ROLLBACK");
+      db.exec("ROLLBACK");
     } catch (...) {
     }
     spdlog::error("store: a batch of {} writes failed to commit", batch.size());

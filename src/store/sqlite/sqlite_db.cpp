@@ -1,4 +1,4 @@
-#include "store/sqlite_db.hpp"
+#include "store/sqlite/sqlite_db.hpp"
 
 #include "base/error.hpp"
 
@@ -20,7 +20,39 @@ SqliteDb::SqliteDb(const std::string& path) {
   exec("PRAGMA foreign_keys=ON");
 }
 
-SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
+SqliteDb::~SqliteDb() {
+  for (auto& [sql, entry] : cache_) sqlite3_finalize(entry.stmt);
+  sqlite3_close_v2(db_);
+}
+
+sqlite3_stmt* SqliteDb::acquire(std::string_view sql, bool*& in_use) {
+  auto it = cache_.find(std::string(sql));
+  if (it != cache_.end() && !it->second.in_use) {
+    it->second.in_use = true;
+    in_use = &it->second.in_use;
+    return it->second.stmt;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) fail(rc, "prepare");
+  in_use = nullptr;
+  if (it == cache_.end()) {
+    // Map nodes are stable, so the flag's address stays valid while the connection lives.
+    auto& entry = cache_.emplace(std::string(sql), CachedStatement{stmt, true}).first->second;
+    in_use = &entry.in_use;
+  }
+  return stmt;
+}
+
+void SqliteDb::release(sqlite3_stmt* stmt, bool* in_use) noexcept {
+  if (!in_use) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  *in_use = false;
+}
 
 void SqliteDb::fail(int rc, std::string_view what) const {
   std::string msg = std::string(what) + ": " + sqlite3_errmsg(db_);
@@ -37,12 +69,9 @@ void SqliteDb::exec(std::string_view sql) {
 int64_t SqliteDb::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 int SqliteDb::changes() const { return sqlite3_changes(db_); }
 
-Statement::Statement(SqliteDb& db, std::string_view sql) : db_(db) {
-  int rc = sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
-  if (rc != SQLITE_OK) db.fail(rc, "prepare");
-}
+Statement::Statement(SqliteDb& db, std::string_view sql) : db_(db), stmt_(db.acquire(sql, in_use_)) {}
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { SqliteDb::release(stmt_, in_use_); }
 
 Statement& Statement::bind(int index, int64_t value) {
   int rc = sqlite3_bind_int64(stmt_, index, value);

@@ -1,0 +1,127 @@
+#include "mail/message_ingest.hpp"
+
+#include <gmime/gmime.h>
+
+#include <mutex>
+
+#include "base/error.hpp"
+#include "base/run_blocking.hpp"
+#include "base/time_format.hpp"
+
+namespace ximssd::mail {
+
+using boost::asio::awaitable;
+
+namespace {
+
+void init_gmime() {
+  static std::once_flag once;
+  std::call_once(once, [] { g_mime_init(); });
+}
+
+int64_t now_epoch() { return now_seconds().time_since_epoch().count(); }
+
+size_t header_length(std::string_view message) {
+  size_t lf = message.find("\n\n");
+  size_t crlf = message.find("\r\n\r\n");
+  if (lf == std::string_view::npos && crlf == std::string_view::npos) return message.size();
+  if (crlf != std::string_view::npos && (lf == std::string_view::npos || crlf < lf)) return crlf + 4;
+  return lf + 2;
+}
+
+std::string take_string(char* text) {
+  if (!text) return {};
+  std::string out(text);
+  g_free(text);
+  return out;
+}
+
+std::string addresses(InternetAddressList* list) {
+  if (!list || internet_address_list_length(list) == 0) return {};
+  return take_string(internet_address_list_to_string(list, nullptr, FALSE));
+}
+
+std::string trimmed(const char* value) {
+  if (!value) return {};
+  std::string_view v(value);
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t' || v.front() == '\r' || v.front() == '\n')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r' || v.back() == '\n')) v.remove_suffix(1);
+  return std::string(v);
+}
+
+}  // namespace
+
+store::CachedHeader cache_header(std::string_view message) {
+  init_gmime();
+  store::CachedHeader out;
+  out.header_size = static_cast<int64_t>(header_length(message));
+  // Only the header is parsed: the body is not needed for these fields.
+  GMimeStream* stream = g_mime_stream_mem_new_with_buffer(message.data(), static_cast<size_t>(out.header_size));
+  GMimeParser* parser = g_mime_parser_new_with_stream(stream);
+  g_object_unref(stream);
+  GMimeMessage* parsed = g_mime_parser_construct_message(parser, nullptr);
+  g_object_unref(parser);
+  if (!parsed) return out;
+  if (const char* subject = g_mime_message_get_subject(parsed)) out.subject = subject;
+  out.from = addresses(g_mime_message_get_from(parsed));
+  out.to = addresses(g_mime_message_get_to(parsed));
+  out.cc = addresses(g_mime_message_get_cc(parsed));
+  if (const char* id = g_mime_message_get_message_id(parsed)) out.message_id = id;
+  out.in_reply_to = trimmed(g_mime_object_get_header(GMIME_OBJECT(parsed), "In-Reply-To"));
+  if (GDateTime* date = g_mime_message_get_date(parsed)) out.sent_date = g_date_time_to_unix(date);
+  g_object_unref(parsed);
+  return out;
+}
+
+MessageIngest::Prepared MessageIngest::prepare(int64_t mailbox_id, const IncomingMessage& message) {
+  if (message.bytes.empty()) throw Failure(ErrorCode::badRequest, "empty message");
+  Prepared p;
+  p.row.header = cache_header(message.bytes);
+  p.blob = store_.blobs().stage(message.bytes);
+  p.row.mailbox_id = mailbox_id;
+  p.row.blob_id = p.blob.id;
+  p.row.size = static_cast<int64_t>(message.bytes.size());
+  p.row.internal_date = message.internal_date ? message.internal_date : now_epoch();
+  p.row.flags = message.flags;
+  p.row.keywords = message.keywords;
+  return p;
+}
+
+awaitable<store::AppendedMessage> MessageIngest::append(const Actor& actor, std::string mailbox, IncomingMessage message) {
+  auto ref = mailboxes_.require(actor, mailbox, right::insert);
+  if (ref.record->pure_folder) throw Failure(ErrorCode::badRequest, "the folder cannot hold messages: " + mailbox);
+  int64_t mailbox_id = ref.record->id;
+  // Parsing and writing the body are blocking work: keep them off the network threads.
+  Prepared prepared;
+  if (pool_) prepared = co_await run_blocking(*pool_, [&] { return prepare(mailbox_id, message); });
+  else prepared = prepare(mailbox_id, message);
+  std::vector<store::StagedBlob> blobs{prepared.blob};
+  co_return co_await store_.write<store::AppendedMessage>(
+      [&](store::Repository& db) { return db.append_message(prepared.row); }, std::move(blobs));
+}
+
+std::vector<store::AppendedMessage> MessageIngest::append_batch_now(int64_t mailbox_id,
+                                                                    std::vector<IncomingMessage>& messages) {
+  std::vector<Prepared> prepared;
+  std::vector<store::StagedBlob> blobs;
+  prepared.reserve(messages.size());
+  try {
+    for (auto& m : messages) {
+      prepared.push_back(prepare(mailbox_id, m));
+      blobs.push_back(prepared.back().blob);
+    }
+  } catch (...) {
+    for (auto& blob : blobs) store_.blobs().discard(blob);
+    throw;
+  }
+  return store_.write_now(
+      [&](store::Repository& db) {
+        std::vector<store::AppendedMessage> out;
+        out.reserve(prepared.size());
+        for (auto& p : prepared) out.push_back(db.append_message(p.row));
+        return out;
+      },
+      blobs);
+}
+
+}  // namespace ximssd::mail

@@ -1,0 +1,54 @@
+// Storing new messages: the header fields the store caches (parsed with GMime), and appends,
+// single (sessions, through the group-commit writer) or in batches (import).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mail/mailbox_service.hpp"
+#include "store/records.hpp"
+#include "store/store.hpp"
+
+namespace ximssd::mail {
+
+// The cached fields of a message: header size, Date, Subject (decoded), From/To/Cc (decoded
+// display form), Message-ID and In-Reply-To.
+store::CachedHeader cache_header(std::string_view message);
+
+struct IncomingMessage {
+  std::string bytes;  // RFC 5322 text, stored byte for byte
+  uint32_t flags = 0;
+  std::string keywords;
+  int64_t internal_date = 0;  // seconds since the epoch; 0 = now
+};
+
+class MessageIngest {
+ public:
+  MessageIngest(store::Store& store, MailboxService& mailboxes, boost::asio::thread_pool* blocking_pool)
+      : store_(store), mailboxes_(mailboxes), pool_(blocking_pool) {}
+
+  // Appends one message to `mailbox` (needs the "i" right) and resumes once it is durable.
+  boost::asio::awaitable<store::AppendedMessage> append(const Actor& actor, std::string mailbox,
+                                                        IncomingMessage message);
+  // Appends to a mailbox by id without rights checks (trusted callers: import, delivery), in
+  // one transaction and one durable commit. Blocking.
+  std::vector<store::AppendedMessage> append_batch_now(int64_t mailbox_id, std::vector<IncomingMessage>& messages);
+
+  // Staging, exposed for the load tools: writes the body and computes the cached fields.
+  struct Prepared {
+    store::StagedBlob blob;
+    store::NewMessage row;
+  };
+  Prepared prepare(int64_t mailbox_id, const IncomingMessage& message);
+
+ private:
+  store::Store& store_;
+  MailboxService& mailboxes_;
+  boost::asio::thread_pool* pool_;
+};
+
+}  // namespace ximssd::mail

@@ -1,0 +1,204 @@
+#include "store/blob_store.hpp"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "base/error.hpp"
+#include "base/random.hpp"
+
+namespace ximssd::store {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void io_failure(const std::string& what) {
+  throw Failure(ErrorCode::internal, what + ": " + std::strerror(errno));
+}
+
+void write_all(int fd, std::string_view bytes, const std::string& path) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      io_failure("cannot write " + path);
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+void make_dir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) io_failure("cannot create " + path);
+}
+
+bool older_than(const struct stat& st, std::chrono::seconds grace) {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return std::chrono::seconds(st.st_mtim.tv_sec) + grace < now;
+}
+
+}  // namespace
+
+BlobStore::BlobStore(std::string root) : root_(std::move(root)) {
+  fs::create_directories(root_ + "/tmp");
+  root_fd_ = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd_ < 0) io_failure("cannot open " + root_);
+}
+
+BlobStore::~BlobStore() {
+  if (root_fd_ >= 0) ::close(root_fd_);
+}
+
+std::string BlobStore::id_of(std::string_view bytes) {
+  unsigned char digest[32];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(bytes.data()),
+                     bytes.size(), nullptr, 0);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(64, '0');
+  for (size_t i = 0; i < sizeof digest; ++i) {
+    id[2 * i] = kHex[digest[i] >> 4];
+    id[2 * i + 1] = kHex[digest[i] & 15];
+  }
+  return id;
+}
+
+bool BlobStore::valid_id(std::string_view id) {
+  if (id.size() != 64) return false;
+  for (char c : id)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+std::string BlobStore::path(std::string_view id) const {
+  std::string p = root_;
+  p += '/';
+  p += id.substr(0, 2);
+  p += '/';
+  p += id.substr(2, 2);
+  p += '/';
+  p += id;
+  return p;
+}
+
+bool BlobStore::exists(std::string_view id) const {
+  struct stat st;
+  return valid_id(id) && ::stat(path(id).c_str(), &st) == 0;
+}
+
+StagedBlob BlobStore::stage(std::string_view bytes) {
+  StagedBlob blob;
+  blob.id = id_of(bytes);
+  blob.size = static_cast<int64_t>(bytes.size());
+  blob.temp_path = root_ + "/tmp/" + blob.id + "." + random_alnum(12);
+  int fd = ::open(blob.temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) io_failure("cannot create " + blob.temp_path);
+  try {
+    write_all(fd, bytes, blob.temp_path);
+  } catch (...) {
+    ::close(fd);
+    ::unlink(blob.temp_path.c_str());
+    throw;
+  }
+  if (::close(fd) != 0) {
+    ::unlink(blob.temp_path.c_str());
+    io_failure("cannot write " + blob.temp_path);
+  }
+  return blob;
+}
+
+void BlobStore::publish(const std::vector<StagedBlob>& blobs) {
+  if (blobs.empty()) return;
+  // One syncfs covers the data of every staged file: the whole batch costs one device flush
+  // here and one after the renames, instead of two per message.
+  if (::syncfs(root_fd_) != 0) io_failure("cannot sync " + root_);
+  for (const auto& blob : blobs) {
+    std::string final_path = path(blob.id);
+    struct stat st;
+    if (::stat(final_path.c_str(), &st) == 0) {
+      // The same content is already stored and durable: keep that file, and refresh its time so
+      // that garbage collection gives the new reference its grace period.
+      ::unlink(blob.temp_path.c_str());
+      ::utimensat(AT_FDCWD, final_path.c_str(), nullptr, 0);
+      continue;
+    }
+    make_dir(root_ + "/" + blob.id.substr(0, 2));
+    make_dir(root_ + "/" + blob.id.substr(0, 2) + "/" + blob.id.substr(2, 2));
+    if (::rename(blob.temp_path.c_str(), final_path.c_str()) != 0) io_failure("cannot publish " + final_path);
+  }
+  // The renames (and any new fan-out directories) are durable once this returns.
+  if (::syncfs(root_fd_) != 0) io_failure("cannot sync " + root_);
+}
+
+void BlobStore::discard(const StagedBlob& blob) noexcept {
+  if (!blob.temp_path.empty()) ::unlink(blob.temp_path.c_str());
+}
+
+std::string BlobStore::read(std::string_view id) const {
+  if (!valid_id(id)) throw Failure(ErrorCode::notFound, "no such message body");
+  std::string p = path(id);
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) throw Failure(ErrorCode::notFound, "message body missing: " + std::string(id));
+    io_failure("cannot open " + p);
+  }
+  std::string out;
+  struct stat st;
+  if (::fstat(fd, &st) == 0) out.reserve(static_cast<size_t>(st.st_size));
+  char buffer[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      io_failure("cannot read " + p);
+    }
+    if (n == 0) break;
+    out.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+std::vector<std::string> BlobStore::old_blobs(std::chrono::seconds grace) const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root_, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it.depth() == 0 && it->path().filename() == "tmp") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it.depth() != 2) continue;
+    std::string name = it->path().filename().string();
+    if (!valid_id(name)) continue;
+    struct stat st;
+    if (::stat(it->path().c_str(), &st) == 0 && older_than(st, grace)) out.push_back(name);
+  }
+  return out;
+}
+
+bool BlobStore::remove_if_old(std::string_view id, std::chrono::seconds grace) {
+  if (!valid_id(id)) return false;
+  std::string p = path(id);
+  struct stat st;
+  if (::stat(p.c_str(), &st) != 0 || !older_than(st, grace)) return false;
+  return ::unlink(p.c_str()) == 0;
+}
+
+size_t BlobStore::remove_old_temporaries(std::chrono::seconds grace) {
+  size_t removed = 0;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(root_ + "/tmp", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    struct stat st;
+    if (::stat(it->path().c_str(), &st) == 0 && older_than(st, grace) && ::unlink(it->path().c_str()) == 0)
+      ++removed;
+  }
+  return removed;
+}
+
+}  // namespace ximssd::store

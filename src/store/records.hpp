@@ -1,0 +1,116 @@
+// The rows the store keeps: plain values, independent of the backend that stores them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ximssd::store {
+
+struct DomainRecord {
+  int64_t id = 0;
+  std::string name;
+  bool signup_allowed = false;
+};
+
+struct LoginMark {
+  int64_t time = 0;  // seconds since the epoch
+  std::string ip;
+};
+
+struct AccountRecord {
+  int64_t id = 0;
+  int64_t domain_id = 0;
+  std::string name;
+  std::string domain;
+  std::string real_name;
+  std::string password_hash;    // argon2id, libsodium's encoded form
+  std::string cram_md5_secret;  // 32 bytes, see mail/credentials.hpp
+  std::string scram_sha256;     // "iterations:salt:storedkey:serverkey", see mail/credentials.hpp
+  std::string recovery_email;
+  std::optional<LoginMark> last_login, prev_login, last_failed;
+
+  std::string address() const { return name + "@" + domain; }
+};
+
+struct StoredSecrets {
+  std::string password_hash, cram_md5_secret, scram_sha256;
+};
+
+struct AppPassword {
+  std::string name;
+  std::string password_hash;
+  int64_t created = 0;
+};
+
+// A mailbox of one account. Names are '/'-separated paths; "INBOX" is spelled in capitals.
+struct MailboxRecord {
+  int64_t id = 0;
+  int64_t account_id = 0;
+  std::string name;
+  std::string mailbox_class;  // "" is a plain mail mailbox
+  bool pure_folder = false;   // holds only sub-mailboxes, never messages
+  int64_t uid_validity = 0;
+  int64_t uid_next = 1;
+  int64_t highest_modseq = 1;
+};
+
+// Aggregates over a mailbox's messages, for mailboxList and IMAP STATUS.
+struct MailboxStats {
+  int64_t messages = 0;
+  int64_t unseen = 0;
+  int64_t size = 0;
+  int64_t media = 0;
+  int64_t unseen_media = 0;
+  std::optional<int64_t> oldest;  // internal date of the oldest message
+};
+
+// One entry of a mailbox's access control list, in the order the entries were created.
+struct AclEntry {
+  std::string pattern;  // "user", "user@domain", "anyone", "-user", ...
+  std::string rights;   // RFC 4314 letters, as given
+};
+
+struct MailboxAlias {
+  std::string name;    // the alias
+  std::string target;  // the mailbox it stands for, e.g. "~bob@example.dom/Shared"
+};
+
+// The fields cached from a message's header at append, so that listing, sorting and searching
+// do not read the blob.
+struct CachedHeader {
+  int64_t header_size = 0;  // bytes up to and including the blank line
+  std::optional<int64_t> sent_date;
+  std::string subject, from, to, cc, message_id, in_reply_to;
+};
+
+struct NewMessage {
+  int64_t mailbox_id = 0;
+  std::string blob_id;
+  int64_t size = 0;
+  int64_t internal_date = 0;
+  uint32_t flags = 0;     // mail/message_flags.hpp
+  std::string keywords;   // space-separated
+  CachedHeader header;
+};
+
+struct MessageRecord {
+  int64_t uid = 0;
+  int64_t mailbox_id = 0;
+  uint32_t flags = 0;
+  std::string keywords;
+  int64_t modseq = 0;
+  int64_t internal_date = 0;
+  int64_t size = 0;
+  std::string blob_id;
+  CachedHeader header;
+};
+
+struct AppendedMessage {
+  int64_t uid = 0;
+  int64_t modseq = 0;
+  int64_t uid_validity = 0;
+};
+
+}  // namespace ximssd::store

@@ -1,0 +1,101 @@
+// Message rows: append (UID and modseq assignment), listing, and blob references.
+#include "store/sqlite/sqlite_repository.hpp"
+
+#include "base/error.hpp"
+
+namespace ximssd::store {
+
+namespace {
+
+constexpr std::string_view kMessageColumns =
+    "SELECT uid, mailbox_id, flags, keywords, modseq, internal_date, size, blob_id, header_size, sent_date, "
+    "subject, from_addr, to_addr, cc_addr, message_id, in_reply_to FROM messages ";
+
+MessageRecord read_message(const Statement& st) {
+  MessageRecord m;
+  m.uid = st.int64(0);
+  m.mailbox_id = st.int64(1);
+  m.flags = static_cast<uint32_t>(st.int64(2));
+  m.keywords = st.text(3);
+  m.modseq = st.int64(4);
+  m.internal_date = st.int64(5);
+  m.size = st.int64(6);
+  m.blob_id = st.text(7);
+  m.header.header_size = st.int64(8);
+  if (!st.is_null(9)) m.header.sent_date = st.int64(9);
+  m.header.subject = st.text(10);
+  m.header.from = st.text(11);
+  m.header.to = st.text(12);
+  m.header.cc = st.text(13);
+  m.header.message_id = st.text(14);
+  m.header.in_reply_to = st.text(15);
+  return m;
+}
+
+void insert_row(SqliteDb& db, int64_t mailbox_id, int64_t uid, int64_t modseq, const NewMessage& m) {
+  Statement st(db,
+               "INSERT INTO messages(mailbox_id, uid, flags, keywords, modseq, internal_date, size, blob_id, "
+               "header_size, sent_date, subject, from_addr, to_addr, cc_addr, message_id, in_reply_to) "
+               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  st.bind(1, mailbox_id).bind(2, uid).bind(3, int64_t{m.flags}).bind(4, m.keywords).bind(5, modseq);
+  st.bind(6, m.internal_date).bind(7, m.size).bind(8, m.blob_id).bind(9, m.header.header_size);
+  if (m.header.sent_date) st.bind(10, *m.header.sent_date);
+  else st.bind_null(10);
+  st.bind(11, m.header.subject).bind(12, m.header.from).bind(13, m.header.to).bind(14, m.header.cc);
+  st.bind(15, m.header.message_id).bind(16, m.header.in_reply_to);
+  st.run();
+}
+
+// Takes the mailbox's next UID and modseq in the current transaction.
+AppendedMessage take_uid(SqliteDb& db, int64_t mailbox_id) {
+  Statement st(db,
+               "UPDATE mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1 "
+               "WHERE id = ? AND pure_folder = 0 RETURNING uid_next - 1, highest_modseq, uid_validity");
+  st.bind(1, mailbox_id);
+  if (!st.step()) throw Failure(ErrorCode::notFound, "the mailbox does not exist or cannot hold messages");
+  AppendedMessage out{st.int64(0), st.int64(1), st.int64(2)};
+  st.run();
+  return out;
+}
+
+}  // namespace
+
+AppendedMessage SqliteRepository::append_message(const NewMessage& message) {
+  auto appended = take_uid(db_, message.mailbox_id);
+  insert_row(db_, message.mailbox_id, appended.uid, appended.modseq, message);
+  return appended;
+}
+
+int64_t SqliteRepository::move_all_messages(int64_t from_mailbox_id, int64_t to_mailbox_id) {
+  auto messages = list_messages(from_mailbox_id);
+  for (const auto& m : messages) {
+    NewMessage copy{to_mailbox_id, m.blob_id, m.size, m.internal_date, m.flags, m.keywords, m.header};
+    auto appended = take_uid(db_, to_mailbox_id);
+    insert_row(db_, to_mailbox_id, appended.uid, appended.modseq, copy);
+  }
+  delete_messages(from_mailbox_id);
+  return static_cast<int64_t>(messages.size());
+}
+
+std::vector<MessageRecord> SqliteRepository::list_messages(int64_t mailbox_id) {
+  Statement st(db_, std::string(kMessageColumns) + "WHERE mailbox_id = ? ORDER BY uid");
+  st.bind(1, mailbox_id);
+  std::vector<MessageRecord> out;
+  while (st.step()) out.push_back(read_message(st));
+  return out;
+}
+
+std::optional<MessageRecord> SqliteRepository::find_message(int64_t mailbox_id, int64_t uid) {
+  Statement st(db_, std::string(kMessageColumns) + "WHERE mailbox_id = ? AND uid = ?");
+  st.bind(1, mailbox_id).bind(2, uid);
+  if (!st.step()) return std::nullopt;
+  return read_message(st);
+}
+
+bool SqliteRepository::blob_referenced(std::string_view blob_id) {
+  Statement st(db_, "SELECT 1 FROM messages WHERE blob_id = ? LIMIT 1");
+  st.bind(1, blob_id);
+  return st.step();
+}
+
+}  // namespace ximssd::store

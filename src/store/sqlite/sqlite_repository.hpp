@@ -1,0 +1,75 @@
+// The SQLite implementation of Repository: one connection, its cached statements, and the SQL
+// for every record. The methods live in sqlite_accounts.cpp, sqlite_mailboxes.cpp and
+// sqlite_messages.cpp.
+#pragma once
+
+#include <string>
+
+#include "store/repository.hpp"
+#include "store/sqlite/sqlite_db.hpp"
+
+namespace ximssd::store {
+
+class SqliteRepository final : public Repository {
+ public:
+  explicit SqliteRepository(const std::string& path) : db_(path) {}
+  SqliteDb& db() { return db_; }
+
+  std::optional<DomainRecord> find_domain(std::string_view name) override;
+  std::vector<DomainRecord> list_domains() override;
+  int64_t insert_domain(std::string_view name, bool signup_allowed) override;
+  bool delete_domain(std::string_view name) override;
+
+  std::optional<AccountRecord> find_account(std::string_view name, std::string_view domain) override;
+  std::optional<AccountRecord> find_account_by_id(int64_t id) override;
+  std::vector<AccountRecord> list_accounts(std::string_view domain) override;
+  int64_t insert_account(int64_t domain_id, std::string_view name, std::string_view real_name,
+                         const StoredSecrets& secrets, std::string_view recovery_email, int64_t now) override;
+  bool delete_account(int64_t id) override;
+  void set_secrets(int64_t id, const StoredSecrets& secrets) override;
+  void set_recovery_email(int64_t id, std::string_view email) override;
+  void record_login(int64_t id, int64_t now, std::string_view ip) override;
+  void record_failed_login(int64_t id, int64_t now, std::string_view ip) override;
+  std::vector<AppPassword> list_app_passwords(int64_t account_id) override;
+  void upsert_app_password(int64_t account_id, std::string_view name, std::string_view hash, int64_t now) override;
+  bool delete_app_password(int64_t account_id, std::string_view name) override;
+  std::optional<std::string> account_setting(int64_t account_id, std::string_view key) override;
+  void set_account_setting(int64_t account_id, std::string_view key, std::string_view value) override;
+  std::optional<std::string> server_setting(std::string_view key) override;
+  void set_server_setting(std::string_view key, std::string_view value) override;
+
+  std::optional<MailboxRecord> find_mailbox(int64_t account_id, std::string_view name) override;
+  std::optional<MailboxRecord> find_mailbox_by_id(int64_t id) override;
+  std::vector<MailboxRecord> list_mailboxes(int64_t account_id) override;
+  MailboxStats mailbox_stats(int64_t mailbox_id) override;
+  int64_t next_uid_validity(int64_t now) override;
+  int64_t insert_mailbox(int64_t account_id, std::string_view name, std::string_view mailbox_class,
+                         bool pure_folder, int64_t uid_validity) override;
+  void rename_mailbox(int64_t mailbox_id, std::string_view new_name) override;
+  void set_pure_folder(int64_t mailbox_id, bool pure_folder) override;
+  void delete_mailbox(int64_t mailbox_id) override;
+  void delete_messages(int64_t mailbox_id) override;
+  int64_t move_all_messages(int64_t from_mailbox_id, int64_t to_mailbox_id) override;
+
+  std::vector<AclEntry> mailbox_acl(int64_t mailbox_id) override;
+  void set_acl_entry(int64_t mailbox_id, std::string_view pattern, std::string_view rights) override;
+  void delete_acl_entry(int64_t mailbox_id, std::string_view pattern) override;
+  std::vector<MailboxRecord> mailboxes_with_acl_patterns(const std::vector<std::string>& patterns) override;
+
+  std::vector<std::string> subscriptions(int64_t account_id) override;
+  void add_subscription(int64_t account_id, std::string_view name) override;
+  void remove_subscription(int64_t account_id, std::string_view name) override;
+  std::vector<MailboxAlias> aliases(int64_t account_id) override;
+  void set_alias(int64_t account_id, std::string_view name, std::string_view target) override;
+  void remove_alias(int64_t account_id, std::string_view name) override;
+
+  AppendedMessage append_message(const NewMessage& message) override;
+  std::vector<MessageRecord> list_messages(int64_t mailbox_id) override;
+  std::optional<MessageRecord> find_message(int64_t mailbox_id, int64_t uid) override;
+  bool blob_referenced(std::string_view blob_id) override;
+
+ private:
+  SqliteDb db_;
+};
+
+}  // namespace ximssd::store

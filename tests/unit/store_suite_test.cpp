@@ -1,0 +1,199 @@
+// The store's test suite, written once and run against every backend (SQLite now; PostgreSQL
+// joins the list as a second implementation of store::Backend and store::Repository).
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <set>
+
+#include "base/error.hpp"
+#include "store/sqlite/group_commit_writer.hpp"
+#include "store/store.hpp"
+
+using namespace ximssd;
+using namespace ximssd::store;
+
+namespace {
+
+std::string temp_dir() {
+  static int counter = 0;
+  auto dir = std::filesystem::temp_directory_path() /
+             ("ximssd-unit-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+struct BackendCase {
+  std::string name;
+  std::function<std::unique_ptr<Store>(const std::string& dir, bool with_writer)> open;
+};
+
+std::vector<BackendCase> backends() {
+  return {{"sqlite", [](const std::string& dir, bool w) { return Store::open_embedded(dir, w); }}};
+}
+
+class StoreSuite : public ::testing::TestWithParam<BackendCase> {
+ protected:
+  void SetUp() override {
+    dir_ = temp_dir();
+    store_ = GetParam().open(dir_, true);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  // Runs a write through the writer and waits for it to be durable.
+  template <class F>
+  void write_and_wait(F work, std::vector<StagedBlob> blobs = {}) {
+    std::promise<void> done;
+    store_->backend().submit([&](Repository& r) { work(r); },
+                             [&](std::exception_ptr e) {
+                               if (e) done.set_exception(e);
+                               else done.set_value();
+                             },
+                             std::move(blobs));
+    done.get_future().get();
+  }
+  int64_t make_account(const std::string& name) {
+    int64_t id = 0;
+    write_and_wait([&](Repository& r) {
+      auto d = r.find_domain("example.dom");
+      int64_t domain = d ? d->id : r.insert_domain("example.dom", false);
+      id = r.insert_account(domain, name, "", StoredSecrets{"h", std::string(32, 'x'), "s"}, "", 1);
+    });
+    return id;
+  }
+  std::string dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreSuite, GroupCommitBatchesConcurrentWritesAndIsolatesFailures) {
+  constexpr int kWrites = 300;
+  std::vector<std::promise<bool>> done(kWrites);
+  for (int i = 0; i < kWrites; ++i) {
+    store_->backend().submit(
+        [i](Repository& r) {
+          if (i == 7) throw std::runtime_error("this one fails");
+          r.insert_domain("d" + std::to_string(i) + ".test", false);
+        },
+        [&done, i](std::exception_ptr e) { done[i].set_value(e == nullptr); }, {});
+  }
+  for (int i = 0; i < kWrites; ++i) EXPECT_EQ(done[i].get_future().get(), i != 7) << i;
+  EXPECT_EQ(store_->backend().writes(), static_cast<uint64_t>(kWrites));
+  EXPECT_LT(store_->backend().batches(), static_cast<uint64_t>(kWrites));  // several writes per commit
+  EXPECT_EQ(store_->reader().list_domains().size(), static_cast<size_t>(kWrites - 1));
+}
+
+TEST_P(StoreSuite, RecordsLoginsAsPreviousAndLast) {
+  int64_t id = make_account("user1");
+  auto a = store_->reader().find_account("USER1", "Example.Dom");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->id, id);
+  write_and_wait([&](Repository& r) {
+    r.record_login(id, 100, "10.0.0.1");
+    r.record_login(id, 200, "10.0.0.2");
+  });
+  a = store_->reader().find_account_by_id(id);
+  ASSERT_TRUE(a->prev_login && a->last_login);
+  EXPECT_EQ(a->prev_login->ip, "10.0.0.1");
+  EXPECT_EQ(a->last_login->time, 200);
+}
+
+TEST_P(StoreSuite, AppendAssignsIncreasingUidsAndModseqs) {
+  int64_t account = make_account("u");
+  int64_t box = 0;
+  write_and_wait([&](Repository& r) { box = r.insert_mailbox(account, "INBOX", "", false, r.next_uid_validity(10)); });
+  std::vector<AppendedMessage> appended(5);
+  for (int i = 0; i < 5; ++i) {
+    std::string body = "Subject: m" + std::to_string(i) + "\n\nbody\n";
+    auto blob = store_->blobs().stage(body);
+    NewMessage m;
+    m.mailbox_id = box;
+    m.blob_id = blob.id;
+    m.size = static_cast<int64_t>(body.size());
+    m.internal_date = 1000 + i;
+    m.flags = i % 2;  // Seen on odd ones
+    write_and_wait([&](Repository& r) { appended[i] = r.append_message(m); }, {blob});
+    EXPECT_EQ(store_->blobs().read(blob.id), body);
+  }
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(appended[i].uid, i + 1);
+  for (int i = 1; i < 5; ++i) EXPECT_GT(appended[i].modseq, appended[i - 1].modseq);
+  auto box_row = store_->reader().find_mailbox_by_id(box);
+  EXPECT_EQ(box_row->uid_next, 6);
+  EXPECT_EQ(box_row->highest_modseq, appended[4].modseq);
+  auto stats = store_->reader().mailbox_stats(box);
+  EXPECT_EQ(stats.messages, 5);
+  EXPECT_EQ(stats.unseen, 3);
+  EXPECT_EQ(stats.oldest, 1000);
+  EXPECT_EQ(store_->reader().list_messages(box).size(), 5u);
+}
+
+TEST_P(StoreSuite, UidValidityNeverRepeats) {
+  std::set<int64_t> seen;
+  for (int i = 0; i < 20; ++i)
+    write_and_wait([&](Repository& r) { EXPECT_TRUE(seen.insert(r.next_uid_validity(5)).second); });
+}
+
+TEST_P(StoreSuite, AclEntriesKeepTheirOrderAndCascadeWithTheMailbox) {
+  int64_t account = make_account("owner");
+  int64_t box = 0;
+  write_and_wait([&](Repository& r) {
+    box = r.insert_mailbox(account, "Shared", "", false, 1);
+    r.set_acl_entry(box, "user2", "l");
+    r.set_acl_entry(box, "user1", "lr");
+    r.set_acl_entry(box, "user2", "lrs");
+  });
+  auto acl = store_->reader().mailbox_acl(box);
+  ASSERT_EQ(acl.size(), 2u);
+  EXPECT_EQ(acl[0].pattern, "user2");
+  EXPECT_EQ(acl[0].rights, "lrs");
+  EXPECT_EQ(store_->reader().mailboxes_with_acl_patterns({"user1"}).size(), 1u);
+  write_and_wait([&](Repository& r) { r.delete_mailbox(box); });
+  EXPECT_TRUE(store_->reader().mailbox_acl(box).empty());
+}
+
+TEST_P(StoreSuite, GarbageCollectionRemovesOnlyOldUnreferencedBlobs) {
+  int64_t account = make_account("g");
+  int64_t box = 0;
+  write_and_wait([&](Repository& r) { box = r.insert_mailbox(account, "INBOX", "", false, 1); });
+  auto kept = store_->blobs().stage("referenced\n");
+  auto orphan = store_->blobs().stage("orphan\n");
+  auto young = store_->blobs().stage("young orphan\n");
+  NewMessage m;
+  m.mailbox_id = box;
+  m.blob_id = kept.id;
+  m.size = 11;
+  write_and_wait([&](Repository& r) { r.append_message(m); }, {kept, orphan, young});
+  // Age two of them past the grace period.
+  for (auto* b : {&kept, &orphan}) {
+    auto path = store_->blobs().path(b->id);
+    struct timespec old[2] = {{1000, 0}, {1000, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), old, 0), 0);
+  }
+  auto report = store_->collect_garbage(std::chrono::hours(1));
+  EXPECT_EQ(report.blobs_removed, 1u);
+  EXPECT_TRUE(store_->blobs().exists(kept.id));
+  EXPECT_FALSE(store_->blobs().exists(orphan.id));
+  EXPECT_TRUE(store_->blobs().exists(young.id));
+}
+
+TEST_P(StoreSuite, FailedPublishFailsOnlyTheWritesWithBodies) {
+  auto blob = store_->blobs().stage("x\n");
+  std::filesystem::remove(blob.temp_path);  // the rename will fail
+  EXPECT_THROW(write_and_wait([](Repository& r) { r.insert_domain("a.test", false); }, {blob}), Failure);
+  EXPECT_FALSE(store_->reader().find_domain("a.test"));
+  write_and_wait([](Repository& r) { r.insert_domain("b.test", false); });
+  EXPECT_TRUE(store_->reader().find_domain("b.test"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreSuite, ::testing::ValuesIn(backends()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
