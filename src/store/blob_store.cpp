@@ -45,7 +45,7 @@ bool older_than(const struct stat& st, std::chrono::seconds grace) {
 }  // namespace
 
 BlobStore::BlobStore(std::string root) : root_(std::move(root)) {
-  fs::create_directories(root_ + "/tmp");
+  fs::create_directories(root_);
   root_fd_ = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd_ < 0) io_failure("cannot open " + root_);
 }
@@ -79,8 +79,6 @@ std::string BlobStore::path(std::string_view id) const {
   p += '/';
   p += id.substr(0, 2);
   p += '/';
-  p += id.substr(2, 2);
-  p += '/';
   p += id;
   return p;
 }
@@ -94,47 +92,74 @@ StagedBlob BlobStore::stage(std::string_view bytes) {
   StagedBlob blob;
   blob.id = id_of(bytes);
   blob.size = static_cast<int64_t>(bytes.size());
-  blob.temp_path = root_ + "/tmp/" + blob.id + "." + random_alnum(12);
-  int fd = ::open(blob.temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) io_failure("cannot create " + blob.temp_path);
+  ensure_fan_out_dir(blob.id);
+  std::string dir = root_ + "/" + blob.id.substr(0, 2);
+  // Unnamed: creating it takes no directory lock, and a crash leaves nothing to clean up.
+  blob.fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (blob.fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+    blob.temp_path = dir + "/.tmp." + blob.id.substr(0, 16) + "." + random_alnum(12);
+    blob.fd = ::open(blob.temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  }
+  if (blob.fd < 0) io_failure("cannot create a file in " + dir);
   try {
-    write_all(fd, bytes, blob.temp_path);
+    write_all(blob.fd, bytes, dir);
   } catch (...) {
-    ::close(fd);
-    ::unlink(blob.temp_path.c_str());
+    discard(blob);
     throw;
   }
-  if (::close(fd) != 0) {
-    ::unlink(blob.temp_path.c_str());
-    io_failure("cannot write " + blob.temp_path);
-  }
+  // Start writing the data back now, without waiting: by the time the batch's sync runs, most of
+  // it is already on its way to the device.
+  ::sync_file_range(blob.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   return blob;
 }
 
 void BlobStore::publish(const std::vector<StagedBlob>& blobs) {
   if (blobs.empty()) return;
-  // One syncfs covers the data of every staged file: the whole batch costs one device flush
-  // here and one after the renames, instead of two per message.
-  if (::syncfs(root_fd_) != 0) io_failure("cannot sync " + root_);
-  for (const auto& blob : blobs) {
-    std::string final_path = path(blob.id);
-    struct stat st;
-    if (::stat(final_path.c_str(), &st) == 0) {
-      // The same content is already stored and durable: keep that file, and refresh its time so
-      // that garbage collection gives the new reference its grace period.
-      ::unlink(blob.temp_path.c_str());
-      ::utimensat(AT_FDCWD, final_path.c_str(), nullptr, 0);
-      continue;
+  size_t next = 0;  // blobs before this index are released
+  try {
+    // One syncfs covers the data of every staged file: the whole batch costs one device flush
+    // here and one after the links, instead of two per message.
+    if (::syncfs(root_fd_) != 0) io_failure("cannot sync " + root_);
+    for (; next < blobs.size(); ++next) {
+      const auto& blob = blobs[next];
+      std::string final_path = path(blob.id);
+      int rc;
+      if (blob.temp_path.empty()) {
+        std::string proc = "/proc/self/fd/" + std::to_string(blob.fd);
+        rc = ::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, final_path.c_str(), AT_SYMLINK_FOLLOW);
+      } else {
+        struct stat st;
+        rc = ::stat(final_path.c_str(), &st) == 0 ? (errno = EEXIST, -1)
+                                                  : ::rename(blob.temp_path.c_str(), final_path.c_str());
+      }
+      if (rc != 0 && errno == EEXIST) {
+        // The same content is already stored (and durable): keep that file, and refresh its time
+        // so that garbage collection gives the new reference its grace period.
+        ::utimensat(AT_FDCWD, final_path.c_str(), nullptr, 0);
+        if (!blob.temp_path.empty()) ::unlink(blob.temp_path.c_str());
+      } else if (rc != 0) {
+        io_failure("cannot publish " + final_path);
+      }
+      ::close(blob.fd);
     }
-    make_dir(root_ + "/" + blob.id.substr(0, 2));
-    make_dir(root_ + "/" + blob.id.substr(0, 2) + "/" + blob.id.substr(2, 2));
-    if (::rename(blob.temp_path.c_str(), final_path.c_str()) != 0) io_failure("cannot publish " + final_path);
+    // The names are durable once this returns.
+    if (::syncfs(root_fd_) != 0) io_failure("cannot sync " + root_);
+  } catch (...) {
+    for (; next < blobs.size(); ++next) discard(blobs[next]);
+    throw;
   }
-  // The renames (and any new fan-out directories) are durable once this returns.
-  if (::syncfs(root_fd_) != 0) io_failure("cannot sync " + root_);
+}
+
+void BlobStore::ensure_fan_out_dir(std::string_view id) {
+  unsigned index = static_cast<unsigned>(std::stoul(std::string(id.substr(0, 2)), nullptr, 16));
+  std::lock_guard lock(known_dirs_mutex_);
+  if (known_dirs_.test(index)) return;
+  make_dir(root_ + "/" + std::string(id.substr(0, 2)));
+  known_dirs_.set(index);
 }
 
 void BlobStore::discard(const StagedBlob& blob) noexcept {
+  if (blob.fd >= 0) ::close(blob.fd);
   if (!blob.temp_path.empty()) ::unlink(blob.temp_path.c_str());
 }
 
@@ -169,11 +194,7 @@ std::vector<std::string> BlobStore::old_blobs(std::chrono::seconds grace) const 
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(root_, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
-    if (it.depth() == 0 && it->path().filename() == "tmp") {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (it.depth() != 2) continue;
+    if (it.depth() != 1) continue;
     std::string name = it->path().filename().string();
     if (!valid_id(name)) continue;
     struct stat st;
@@ -193,10 +214,11 @@ bool BlobStore::remove_if_old(std::string_view id, std::chrono::seconds grace) {
 size_t BlobStore::remove_old_temporaries(std::chrono::seconds grace) {
   size_t removed = 0;
   std::error_code ec;
-  for (auto it = fs::directory_iterator(root_ + "/tmp", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(root_, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it.depth() != 1 || it->path().filename().string().rfind(".tmp.", 0) != 0) continue;
     struct stat st;
-    if (::stat(it->path().c_str(), &st) == 0 && older_than(st, grace) && ::unlink(it->path().c_str()) == 0)
-      ++removed;
+    if (::stat(it->path().c_str(), &st) == 0 && older_than(st, grace) && ::unlink(it->path().c_str()) == 0) ++removed;
   }
   return removed;
 }

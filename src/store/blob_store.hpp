@@ -1,21 +1,31 @@
 // Message bodies as immutable, content-addressed files under DATA/blobs/ (BLAKE2b-256, hex,
-// fanned out as ab/cd/abcd...). A body is first written to a temporary file (stage); publish()
-// makes a batch of them durable and visible: sync the file data, rename each into place (or drop
-// it when that content is already stored), sync the renames. Only then may the metadata that
-// references them commit. A crash leaves at most an unreferenced file, which collect() removes.
+// fanned out as ab/abcd...: 256 directories, created once).
+//
+// stage() writes a body into an unnamed file (O_TMPFILE) in its fan-out directory; publish()
+// makes a batch of them durable and visible: one filesystem sync for all their data, a link of
+// each under its final name (or nothing when that content is already stored), one more sync for
+// the names. Only then may the metadata that references them commit. A crash before the link
+// leaves nothing behind (the kernel frees unnamed files); after it, at most an unreferenced
+// file, which the store's garbage collection removes. Where O_TMPFILE is not supported, a named
+// temporary file (".tmp.*") in the same directory is renamed instead.
 #pragma once
 
+#include <bitset>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace ximssd::store {
 
+// A written, not yet published body. It owns an open file: exactly one of publish() and
+// discard() must receive it.
 struct StagedBlob {
   std::string id;         // hex digest of the content
-  std::string temp_path;  // under blobs/tmp/, removed by publish() or discard()
+  int fd = -1;            // the unnamed (or temporary) file
+  std::string temp_path;  // empty for an unnamed file
   int64_t size = 0;
 };
 
@@ -29,11 +39,12 @@ class BlobStore {
   static std::string id_of(std::string_view bytes);
   static bool valid_id(std::string_view id);
 
-  // Writes `bytes` to a temporary file (not yet synced). Blocking file I/O.
+  // Writes `bytes` to a new unnamed file (not yet synced). Blocking file I/O.
   StagedBlob stage(std::string_view bytes);
-  // Durably publishes the staged blobs (two filesystem syncs for the whole batch). Throws
-  // Failure(internal) on an I/O error; then none of them may be referenced.
+  // Durably publishes the staged blobs (two filesystem syncs for the whole batch) and releases
+  // them, also when it fails: it then throws Failure(internal) and none of them may be referenced.
   void publish(const std::vector<StagedBlob>& blobs);
+  // Releases a staged blob that will not be published.
   void discard(const StagedBlob& blob) noexcept;
 
   std::string read(std::string_view id) const;  // throws Failure(notFound) when absent
@@ -44,14 +55,19 @@ class BlobStore {
   // interleave (the store's writer): candidates are blobs not touched for `grace`.
   std::vector<std::string> old_blobs(std::chrono::seconds grace) const;
   bool remove_if_old(std::string_view id, std::chrono::seconds grace);
-  // Temporary files left by a crash, older than `grace`.
+  // Named temporary files left by a crash, older than `grace`.
   size_t remove_old_temporaries(std::chrono::seconds grace);
 
   const std::string& root() const { return root_; }
 
  private:
+  // Creates blobs/xx/ for the id's first byte unless it is known to exist.
+  void ensure_fan_out_dir(std::string_view id);
+
   std::string root_;
   int root_fd_ = -1;
+  std::mutex known_dirs_mutex_;
+  std::bitset<256> known_dirs_;
 };
 
 }  // namespace ximssd::store

@@ -84,7 +84,15 @@ class XimssServer:
                 break
         pytest.fail(f"ximssd did not start:\n{self.output_summary()}")
 
-    def _spawn(self):
+    def restart(self):
+        """Starts the server again on its existing data directory (after stop() or a kill)."""
+        if self.is_running():
+            raise AssertionError("restart() while the server is running")
+        if not self._spawn(first_start=False):
+            pytest.fail(f"ximssd did not restart:\n{self.output_summary()}")
+        return self
+
+    def _spawn(self, first_start=True):
         args = [str(self.binary), "serve", "--data", str(self.data_dir)]
         for key, value in {**self.settings, "ximss.port": self.port}.items():
             args += ["--set", f"{key}={setting_text(value)}"]
@@ -97,7 +105,7 @@ class XimssServer:
             if match:
                 self.postmaster_password = match.group(1)
             if READY_LINE in stdout:
-                if self.postmaster_password is None:
+                if first_start and self.postmaster_password is None:
                     pytest.fail(f"ready, but no postmaster password was printed:\n{self.output_summary()}")
                 return True
             if self.proc.poll() is not None:

@@ -62,8 +62,7 @@ void GroupCommitWriter::commit_batch(std::deque<Job>& batch) {
   if (!blobs.empty()) {
     try {
       blobs_->publish(blobs);
-    } catch (...) {
-      for (auto& blob : blobs) blobs_->discard(blob);
+    } catch (...) {  // publish() has released every blob
       for (size_t i = 0; i < batch.size(); ++i)
         if (!batch[i].blobs.empty()) errors[i] = std::current_exception();
     }

@@ -43,14 +43,7 @@ void SqliteBackend::submit(Work work, Done done, std::vector<StagedBlob> blobs) 
 }
 
 void SqliteBackend::run_now(const Work& work, const std::vector<StagedBlob>& blobs) {
-  if (!blobs.empty()) {
-    try {
-      blobs_->publish(blobs);
-    } catch (...) {
-      for (auto& blob : blobs) blobs_->discard(blob);
-      throw;
-    }
-  }
+  blobs_->publish(blobs);  // releases them, also when it throws
   auto& repo = connection();
   in_transaction(repo.db(), [&] { work(repo); });
 }
