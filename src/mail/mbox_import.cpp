@@ -74,7 +74,7 @@ void read_mbox(const std::string& path, const std::function<void(IncomingMessage
       if (line.empty()) continue;
       throw Failure(ErrorCode::badRequest, path + " is not an mbox file (no \"From \" line at the start)");
     }
-    if (!line.empty() && line.back() == '\r') line.pop_back();  // stored with LF line ends
+    while (!line.empty() && line.back() == '\r') line.pop_back();  // stored with LF line ends
     std::string_view text = line;
     if (is_quoted_from(text)) text.remove_prefix(1);
     body.append(text);
