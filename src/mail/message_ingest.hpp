@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mail/mailbox_service.hpp"
+#include "mail/mbox_reader.hpp"
 #include "store/records.hpp"
 #include "store/store.hpp"
 
@@ -18,13 +19,6 @@ namespace ximssd::mail {
 // The cached fields of a message: header size, Date, Subject (decoded), From/To/Cc (decoded
 // display form), Message-ID and In-Reply-To.
 store::CachedHeader cache_header(std::string_view message);
-
-struct IncomingMessage {
-  std::string bytes;  // RFC 5322 text, stored byte for byte
-  uint32_t flags = 0;
-  std::string keywords;
-  int64_t internal_date = 0;  // seconds since the epoch; 0 = now
-};
 
 class MessageIngest {
  public:
