@@ -113,39 +113,46 @@ StagedBlob BlobStore::stage(std::string_view bytes) {
   return blob;
 }
 
+void BlobStore::sync() {
+  if (::syncfs(root_fd_) != 0) io_failure("cannot sync " + root_);
+}
+
+void BlobStore::link(const StagedBlob& blob) {
+  std::string final_path = path(blob.id);
+  int rc;
+  if (blob.temp_path.empty()) {
+    std::string proc = "/proc/self/fd/" + std::to_string(blob.fd);
+    rc = ::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, final_path.c_str(), AT_SYMLINK_FOLLOW);
+  } else {
+    struct stat st;
+    rc = ::stat(final_path.c_str(), &st) == 0 ? (errno = EEXIST, -1)
+                                              : ::rename(blob.temp_path.c_str(), final_path.c_str());
+  }
+  int error = errno;
+  if (rc != 0 && error == EEXIST) {
+    // The same content is already stored (and durable): keep that file, and refresh its time so
+    // that garbage collection gives the new reference its grace period.
+    ::utimensat(AT_FDCWD, final_path.c_str(), nullptr, 0);
+    rc = 0;
+  }
+  discard(blob);  // closes the file; a named temporary that was renamed is gone already
+  if (rc != 0) {
+    errno = error;
+    io_failure("cannot publish " + final_path);
+  }
+}
+
 void BlobStore::publish(const std::vector<StagedBlob>& blobs) {
   if (blobs.empty()) return;
-  size_t next = 0;  // blobs before this index are released
+  size_t released = 0;  // link() releases its blob even when it throws
   try {
     // One syncfs covers the data of every staged file: the whole batch costs one device flush
     // here and one after the links, instead of two per message.
-    if (::syncfs(root_fd_) != 0) io_failure("cannot sync " + root_);
-    for (; next < blobs.size(); ++next) {
-      const auto& blob = blobs[next];
-      std::string final_path = path(blob.id);
-      int rc;
-      if (blob.temp_path.empty()) {
-        std::string proc = "/proc/self/fd/" + std::to_string(blob.fd);
-        rc = ::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, final_path.c_str(), AT_SYMLINK_FOLLOW);
-      } else {
-        struct stat st;
-        rc = ::stat(final_path.c_str(), &st) == 0 ? (errno = EEXIST, -1)
-                                                  : ::rename(blob.temp_path.c_str(), final_path.c_str());
-      }
-      if (rc != 0 && errno == EEXIST) {
-        // The same content is already stored (and durable): keep that file, and refresh its time
-        // so that garbage collection gives the new reference its grace period.
-        ::utimensat(AT_FDCWD, final_path.c_str(), nullptr, 0);
-        if (!blob.temp_path.empty()) ::unlink(blob.temp_path.c_str());
-      } else if (rc != 0) {
-        io_failure("cannot publish " + final_path);
-      }
-      ::close(blob.fd);
-    }
-    // The names are durable once this returns.
-    if (::syncfs(root_fd_) != 0) io_failure("cannot sync " + root_);
+    sync();
+    while (released < blobs.size()) link(blobs[released++]);
+    sync();  // the names are durable once this returns
   } catch (...) {
-    for (; next < blobs.size(); ++next) discard(blobs[next]);
+    for (size_t i = released; i < blobs.size(); ++i) discard(blobs[i]);
     throw;
   }
 }

@@ -47,6 +47,13 @@ class BlobStore {
   // Releases a staged blob that will not be published.
   void discard(const StagedBlob& blob) noexcept;
 
+  // The two steps publish() is made of, for a writer that pipelines batches (see
+  // store/sqlite/group_commit_writer.hpp): sync() makes durable every body staged and every
+  // name linked before it; link() gives a staged body, whose data a sync() has made durable,
+  // its name, and releases it (also when it throws).
+  void sync();
+  void link(const StagedBlob& blob);
+
   std::string read(std::string_view id) const;  // throws Failure(notFound) when absent
   std::string path(std::string_view id) const;
   bool exists(std::string_view id) const;

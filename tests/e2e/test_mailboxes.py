@@ -325,3 +325,22 @@ def test_foreign_names_in_the_same_domain_and_unknown_accounts(shared):
     err(bob.request("mailboxRightsGet", {"mailbox": "~nobody@example.dom/INBOX"}), 530)
     # An own name spelled as a foreign one is the own mailbox.
     assert rights_of(alice, "~alice@example.dom/Shared") == "lrswipkxteacd"
+
+
+def test_an_alias_grants_nothing_the_acl_does_not(shared):
+    alice, bob = shared
+    ok(bob.request("mailboxAliasUpdate", body=f'<mailboxAlias name="Peek" mode="add">{SHARED}</mailboxAlias>'))
+    assert "Peek" not in listing(bob)
+    err(bob.request("mailboxRightsGet", {"mailbox": "Peek"}), 530)
+    err(bob.request("mailboxACLList", {"mailbox": "Peek"}), 530)
+    grant(alice, "lr")
+    boxes = listing(bob)
+    assert boxes["Peek"]["rights"] == "lr"  # another account's mailbox, seen through the alias
+    assert rights_of(bob, "Peek") == "lr"
+    err(bob.request("mailboxRemove", {"mailbox": "Peek"}), 520)
+
+
+def test_mailbox_operations_need_a_session(server):
+    c = server.client()
+    for op in ["mailboxList", "mailboxCreate", "mailboxACLList"]:
+        assert c.request(op, {"mailbox": "INBOX"}).error_num == 510
