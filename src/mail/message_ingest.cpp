@@ -2,7 +2,10 @@
 
 #include <gmime/gmime.h>
 
+#include <algorithm>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 #include "base/error.hpp"
 #include "base/run_blocking.hpp"
@@ -102,18 +105,36 @@ awaitable<store::AppendedMessage> MessageIngest::append(const Actor& actor, std:
 
 std::vector<store::AppendedMessage> MessageIngest::append_batch_now(int64_t mailbox_id,
                                                                     std::vector<IncomingMessage>& messages) {
+  // Parsing headers and writing bodies is most of an import's work: spread it over the cores.
+  std::vector<std::optional<Prepared>> slots(messages.size());
+  std::vector<std::exception_ptr> errors(messages.size());
+  unsigned workers = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  {
+    std::vector<std::jthread> threads;
+    for (unsigned w = 0; w < workers; ++w)
+      threads.emplace_back([&, w] {
+        for (size_t i = w; i < messages.size(); i += workers) {
+          try {
+            slots[i].emplace(prepare(mailbox_id, messages[i]));
+          } catch (...) {
+            errors[i] = std::current_exception();
+          }
+        }
+      });
+  }
   std::vector<Prepared> prepared;
   std::vector<store::StagedBlob> blobs;
   prepared.reserve(messages.size());
-  try {
-    for (auto& m : messages) {
-      prepared.push_back(prepare(mailbox_id, m));
-      blobs.push_back(prepared.back().blob);
+  for (auto& slot : slots)
+    if (slot) {
+      blobs.push_back(slot->blob);
+      prepared.push_back(std::move(*slot));
     }
-  } catch (...) {
-    for (auto& blob : blobs) store_.blobs().discard(blob);
-    throw;
-  }
+  for (auto& error : errors)
+    if (error) {
+      for (auto& blob : blobs) store_.blobs().discard(blob);
+      std::rethrow_exception(error);
+    }
   return store_.write_now(
       [&](store::Repository& db) {
         std::vector<store::AppendedMessage> out;
