@@ -76,7 +76,11 @@ def test_acknowledged_appends_survive_sigkill(tmp_path):
         with open(out, "wb") as f:
             proc = subprocess.Popen([str(stress_binary()), str(data), OWNER, "Stress", str(CLIENTS), str(cycle)],
                                     stdout=f, stderr=subprocess.PIPE)
-            time.sleep(rng.uniform(0.3, 1.5))
+            # Kill at a random moment once appends are flowing (start-up time varies by build).
+            deadline = time.monotonic() + 30
+            while b"\n" not in out.read_bytes() and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0.0, 1.2))
             assert proc.poll() is None, proc.stderr.read().decode()
             proc.send_signal(signal.SIGKILL)
             proc.wait()
