@@ -179,7 +179,15 @@ awaitable<void> MailboxService::remove(const Actor& actor, std::string name, boo
   });
 }
 
+namespace {
+// Matching is O(pattern x name); a filter is a short pattern, not a document.
+void check_filter(std::string_view filter) {
+  if (filter.size() > 1024) throw Failure(ErrorCode::badRequest, "filter is longer than 1024 bytes");
+}
+}  // namespace
+
 std::vector<MailboxListEntry> MailboxService::list(const Actor& actor, const ListOptions& options) {
+  check_filter(options.filter);
   if (!options.filter.empty() && options.filter.front() == '~') return list_foreign(actor, options);
   return list_own(actor, options);
 }
@@ -278,6 +286,7 @@ std::vector<MailboxListEntry> MailboxService::list_foreign(const Actor& actor, c
 }
 
 std::vector<std::string> MailboxService::subscriptions(const Actor& actor, std::string_view filter) {
+  check_filter(filter);
   std::vector<std::string> out;
   for (auto& name : store_.reader().subscriptions(actor.account_id))
     if (mailbox_pattern_matches(filter, name)) out.push_back(name);

@@ -344,3 +344,9 @@ def test_mailbox_operations_need_a_session(server):
     c = server.client()
     for op in ["mailboxList", "mailboxCreate", "mailboxACLList"]:
         assert c.request(op, {"mailbox": "INBOX"}).error_num == 510
+
+
+def test_oversized_filters_are_refused_and_the_session_goes_on(alice):
+    err(alice.request("mailboxList", {"filter": "*" * 2000}), 501)
+    err(alice.request("mailboxSubList", {"filter": "%" * 2000}), 501)
+    assert "INBOX" in listing(alice, filter="*" * 1000)
