@@ -1,6 +1,6 @@
 #include "mail/message_ingest.hpp"
 
-#include <gmime/gmime.h>
+#include "mime/gmime_support.hpp"
 
 #include <algorithm>
 #include <mutex>
@@ -17,11 +17,6 @@ using boost::asio::awaitable;
 
 namespace {
 
-void init_gmime() {
-  static std::once_flag once;
-  std::call_once(once, [] { g_mime_init(); });
-}
-
 int64_t now_epoch() { return now_seconds().time_since_epoch().count(); }
 
 size_t header_length(std::string_view message) {
@@ -32,16 +27,9 @@ size_t header_length(std::string_view message) {
   return lf + 2;
 }
 
-std::string take_string(char* text) {
-  if (!text) return {};
-  std::string out(text);
-  g_free(text);
-  return out;
-}
-
 std::string addresses(InternetAddressList* list) {
   if (!list || internet_address_list_length(list) == 0) return {};
-  return take_string(internet_address_list_to_string(list, nullptr, FALSE));
+  return mime::take_gstring(internet_address_list_to_string(list, nullptr, FALSE));
 }
 
 std::string trimmed(const char* value) {
@@ -55,16 +43,12 @@ std::string trimmed(const char* value) {
 }  // namespace
 
 store::CachedHeader cache_header(std::string_view message) {
-  init_gmime();
   store::CachedHeader out;
   out.header_size = static_cast<int64_t>(header_length(message));
   // Only the header is parsed: the body is not needed for these fields.
-  GMimeStream* stream = g_mime_stream_mem_new_with_buffer(message.data(), static_cast<size_t>(out.header_size));
-  GMimeParser* parser = g_mime_parser_new_with_stream(stream);
-  g_object_unref(stream);
-  GMimeMessage* parsed = g_mime_parser_construct_message(parser, nullptr);
-  g_object_unref(parser);
-  if (!parsed) return out;
+  auto owned = mime::parse_message(message.substr(0, static_cast<size_t>(out.header_size)));
+  if (!owned) return out;
+  GMimeMessage* parsed = owned.get();
   if (const char* subject = g_mime_message_get_subject(parsed)) out.subject = subject;
   out.from = addresses(g_mime_message_get_from(parsed));
   out.to = addresses(g_mime_message_get_to(parsed));
@@ -72,7 +56,6 @@ store::CachedHeader cache_header(std::string_view message) {
   if (const char* id = g_mime_message_get_message_id(parsed)) out.message_id = id;
   out.in_reply_to = trimmed(g_mime_object_get_header(GMIME_OBJECT(parsed), "In-Reply-To"));
   if (GDateTime* date = g_mime_message_get_date(parsed)) out.sent_date = g_date_time_to_unix(date);
-  g_object_unref(parsed);
   return out;
 }
 

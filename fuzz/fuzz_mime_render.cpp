@@ -1,0 +1,20 @@
+// MIME to XML on arbitrary bytes: GMime's parse and our rendering must never crash, and must
+// always produce well-formed XML (broken input shows as parseError/readError instead).
+#include <pugixml.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "mime/email_xml.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string message(reinterpret_cast<const char*>(data), size);
+  ximssd::mime::RenderOptions options;
+  options.time_zone = "UTC";
+  if (size % 2) options.total_size_limit = static_cast<int64_t>(size / 3);
+  std::string xml = ximssd::mime::render_email_xml(message, options);
+  pugi::xml_document doc;
+  if (!doc.load_string(xml.c_str())) __builtin_trap();
+  return 0;
+}

@@ -1,0 +1,192 @@
+// The EMail element: header fields by category (reference section "XML representation of data").
+#include "mime/email_xml.hpp"
+
+#include <array>
+#include <chrono>
+
+#include "base/text.hpp"
+#include "base/time_format.hpp"
+#include "mime/gmime_support.hpp"
+#include "mime/render_state.hpp"
+
+namespace ximssd::mime {
+
+namespace {
+
+constexpr std::array kAddressFields = {
+    "From",        "To",       "Cc",        "Bcc",         "Return-Path",      "Sender",
+    "Reply-To",    "Disposition-Notification-To",          "Recent-From",      "Recent-To",
+    "Resent-From", "Resent-To", "Resent-Cc", "Resent-Bcc", "Resent-Sender",    "Return-Receipt-To",
+    "Errors-To"};
+constexpr std::array kTimeFields = {"Date", "Resent-Date"};
+
+template <size_t N>
+bool one_of(const std::array<const char*, N>& names, std::string_view name) {
+  for (const char* n : names)
+    if (iequals(n, name)) return true;
+  return false;
+}
+
+// Content fields are described by the MIME element's attributes instead.
+bool is_mime_field(std::string_view name) {
+  return iequals(name, "MIME-Version") || (name.size() > 8 && iequals(name.substr(0, 8), "Content-"));
+}
+
+std::string trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t' || v.front() == '\r' || v.front() == '\n'))
+    v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r' || v.back() == '\n'))
+    v.remove_suffix(1);
+  return std::string(v);
+}
+
+// Folded lines become one line (RFC 5322 unfolding).
+std::string unfold(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (char c : raw)
+    if (c != '\r' && c != '\n') out += c;
+  return trim(out);
+}
+
+void write_mailbox(xml::XmlWriter& out, const std::string& field, InternetAddress* address) {
+  if (INTERNET_ADDRESS_IS_GROUP(address)) {
+    InternetAddressList* members = internet_address_group_get_members(INTERNET_ADDRESS_GROUP(address));
+    for (int i = 0; members && i < internet_address_list_length(members); ++i)
+      write_mailbox(out, field, internet_address_list_get_address(members, i));
+    return;
+  }
+  const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address));
+  const char* name = internet_address_get_name(address);
+  out.open(field);
+  if (name && *name) out.attr("realName", to_valid_utf8(trim(name)));
+  out.text(to_valid_utf8(addr ? addr : ""));
+  out.close();
+}
+
+void write_addresses(xml::XmlWriter& out, const std::string& field, const std::string& value) {
+  GPtr<InternetAddressList> list(internet_address_list_parse(nullptr, value.c_str()));
+  if (!list || internet_address_list_length(list.get()) == 0) {
+    if (trim(value) == "<>") out.element(field, "");  // an empty Return-Path
+    else out.element(field, to_valid_utf8(value));
+    return;
+  }
+  for (int i = 0; i < internet_address_list_length(list.get()); ++i)
+    write_mailbox(out, field, internet_address_list_get_address(list.get(), i));
+}
+
+bool write_time(xml::XmlWriter& out, const std::string& field, const std::string& value,
+                const RenderOptions& options) {
+  GDateTime* parsed = g_mime_utils_header_decode_date(value.c_str());
+  if (!parsed) return false;
+  SysSeconds when{std::chrono::seconds(g_date_time_to_unix(parsed))};
+  int64_t shift = g_date_time_get_utc_offset(parsed) / G_TIME_SPAN_SECOND;
+  g_date_time_unref(parsed);
+  out.open(field);
+  out.attr("timeShift", shift);
+  out.attr("localTime", format_local_time(when, options.time_zone));
+  out.text(format_ximss_time(when) + "Z");
+  out.close();
+  return true;
+}
+
+// X-Priority 1-2 is High and 4-5 is Low; normal priority writes nothing.
+void write_priority(xml::XmlWriter& out, const std::string& field, const std::string& value) {
+  int level = value.empty() ? 3 : value.front() - '0';
+  if (level == 1 || level == 2) out.element(field, "High");
+  else if (level == 4 || level == 5) out.element(field, "Low");
+}
+
+// X-Telnum: numbers separated by commas, each optionally "TYPE:number" (e.g. "CELL:+1 555 0100").
+void write_phones(xml::XmlWriter& out, const std::string& field, const std::string& value) {
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t comma = value.find(',', start);
+    std::string item = trim(std::string_view(value).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (!item.empty()) {
+      out.open(field);
+      size_t colon = item.find(':');
+      if (colon != std::string::npos && colon > 0 && item.find_first_of("0123456789+") > colon) {
+        out.attr("type", to_valid_utf8(trim(item.substr(0, colon))));
+        item = trim(item.substr(colon + 1));
+      }
+      out.text(to_valid_utf8(item));
+      out.close();
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+}
+
+// A header block with nothing after it (and no Content-Type) has no body to show: the
+// reference's first example renders such a message without a MIME element.
+bool is_absent_body(GMimeMessage* message, GMimeObject* body) {
+  if (!GMIME_IS_PART(body) || g_mime_object_get_header(GMIME_OBJECT(message), "Content-Type")) return false;
+  GMimeDataWrapper* wrapper = g_mime_part_get_content(GMIME_PART(body));
+  GMimeStream* stream = wrapper ? g_mime_data_wrapper_get_stream(wrapper) : nullptr;
+  return !stream || g_mime_stream_length(stream) <= 0;
+}
+
+}  // namespace
+
+bool is_xml_name(std::string_view name) {
+  if (name.empty()) return false;
+  auto start_char = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
+  if (!start_char(name.front())) return false;
+  for (char c : name)
+    if (!start_char(c) && !(c >= '0' && c <= '9') && c != '-' && c != '.') return false;
+  return name.size() < 3 || !iequals(name.substr(0, 3), "xml");
+}
+
+void render_header_fields(xml::XmlWriter& out, GMimeObject* object, const RenderOptions& options) {
+  GMimeHeaderList* headers = g_mime_object_get_header_list(object);
+  int count = headers ? g_mime_header_list_get_count(headers) : 0;
+  for (int i = 0; i < count; ++i) {
+    GMimeHeader* header = g_mime_header_list_get_header_at(headers, i);
+    const char* raw_name = g_mime_header_get_name(header);
+    std::string name = raw_name ? raw_name : "";
+    if (!is_xml_name(name) || is_mime_field(name)) continue;
+    const char* raw = g_mime_header_get_raw_value(header);
+    std::string value = unfold(raw ? raw : "");
+    if (one_of(kAddressFields, name)) {
+      write_addresses(out, name, value);
+    } else if (one_of(kTimeFields, name)) {
+      if (!write_time(out, name, value, options)) out.element(name, to_valid_utf8(value));
+    } else if (iequals(name, "X-Priority")) {
+      write_priority(out, name, value);
+    } else if (iequals(name, "X-Telnum")) {
+      write_phones(out, name, value);
+    } else {
+      out.element(name, to_valid_utf8(trim(take_gstring(g_mime_utils_header_decode_text(nullptr, value.c_str())))));
+    }
+  }
+}
+
+void render_message(xml::XmlWriter& out, GMimeMessage* message, RenderState& state, bool headers_only) {
+  out.open("EMail");
+  render_header_fields(out, GMIME_OBJECT(message), state.options);
+  GMimeObject* body = g_mime_message_get_mime_part(message);
+  if (!headers_only && body && !is_absent_body(message, body)) render_part(out, body, "", state);
+  out.close();
+}
+
+void render_email(xml::XmlWriter& out, std::string_view message, const RenderOptions& options) {
+  RenderState state{options};
+  auto parsed = parse_message(message);
+  if (!parsed) {
+    out.open("EMail").attr("parseError", "not a message").close();
+    return;
+  }
+  render_message(out, parsed.get(), state, false);
+}
+
+std::string render_email_xml(std::string_view message, const RenderOptions& options) {
+  std::string text;
+  {
+    xml::XmlWriter out(text);
+    render_email(out, message, options);
+  }
+  return text;
+}
+
+}  // namespace ximssd::mime

@@ -1,0 +1,33 @@
+// Internal to the renderer: the pieces email_xml.cpp (header fields) and mime_part_xml.cpp
+// (body parts) share.
+#pragma once
+
+#include <gmime/gmime.h>
+
+#include <string>
+
+#include "formats/xml/xml_writer.hpp"
+#include "mime/email_xml.hpp"
+
+namespace ximssd::mime {
+
+struct RenderState {
+  const RenderOptions& options;
+  int64_t included = 0;  // bytes of body data included so far (for totalSizeLimit)
+  int depth = 0;         // nesting of parts and enclosed messages
+};
+
+// Parts nested deeper than this are written without their content, with parseError.
+inline constexpr int kMaxNesting = 32;
+
+// The header fields of `object` as EMail children (MIME fields left out).
+void render_header_fields(xml::XmlWriter& out, GMimeObject* object, const RenderOptions& options);
+// <EMail> for a parsed message: its header fields, then its body unless `headers_only`.
+void render_message(xml::XmlWriter& out, GMimeMessage* message, RenderState& state, bool headers_only);
+// <MIME> for one part; `part_id` is "" for a message's top part.
+void render_part(xml::XmlWriter& out, GMimeObject* part, const std::string& part_id, RenderState& state);
+
+// True when `name` may be used as an XML element or attribute name.
+bool is_xml_name(std::string_view name);
+
+}  // namespace ximssd::mime
