@@ -1,6 +1,7 @@
 #include "mail/message_ingest.hpp"
 
 #include "mime/gmime_support.hpp"
+#include "mime/imap_envelope.hpp"
 
 #include <algorithm>
 #include <mutex>
@@ -56,6 +57,7 @@ store::CachedHeader cache_header(std::string_view message) {
   if (const char* id = g_mime_message_get_message_id(parsed)) out.message_id = id;
   out.in_reply_to = trimmed(g_mime_object_get_header(GMIME_OBJECT(parsed), "In-Reply-To"));
   if (GDateTime* date = g_mime_message_get_date(parsed)) out.sent_date = g_date_time_to_unix(date);
+  out.imap_envelope = mime::imap_envelope(message.substr(0, static_cast<size_t>(out.header_size)));
   return out;
 }
 

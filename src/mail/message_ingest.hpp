@@ -17,7 +17,7 @@
 namespace ximssd::mail {
 
 // The cached fields of a message: header size, Date, Subject (decoded), From/To/Cc (decoded
-// display form), Message-ID and In-Reply-To.
+// display form), Message-ID, In-Reply-To, and the IMAP ENVELOPE.
 store::CachedHeader cache_header(std::string_view message);
 
 class MessageIngest {

@@ -83,6 +83,7 @@ struct CachedHeader {
   int64_t header_size = 0;  // bytes up to and including the blank line
   std::optional<int64_t> sent_date;
   std::string subject, from, to, cc, message_id, in_reply_to;
+  std::string imap_envelope;  // RFC 3501 ENVELOPE, in IMAP syntax
 };
 
 struct NewMessage {

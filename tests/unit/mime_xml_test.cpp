@@ -190,3 +190,30 @@ TEST(MimeXml, DeepNestingIsCutWithParseError) {
   ASSERT_TRUE(doc.load_string(xml.c_str()));
   EXPECT_NE(xml.find("parseError=\"nested too deeply\""), std::string::npos);
 }
+
+#include "mime/imap_envelope.hpp"
+
+TEST(ImapEnvelope, FieldsDefaultsGroupsAndLiterals) {
+  std::string header =
+      "Date: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\r\n"
+      "From: Terry Gray <gray@cac.washington.edu>\r\n"
+      "Subject: IMAP4rev1 WG mtg summary and minutes\r\n"
+      "To: imap@cac.washington.edu\r\n"
+      "cc: minutes@CNRI.Reston.VA.US, John Klensin <KLENSIN@MIT.EDU>\r\n"
+      "Message-Id: <B27397-0100000@cac.washington.edu>\r\n\r\n";
+  EXPECT_EQ(mime::imap_envelope(header),
+            "(\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev1 WG mtg summary and minutes\" "
+            "((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) "
+            "((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) "
+            "((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) "
+            "((NIL NIL \"imap\" \"cac.washington.edu\")) "
+            "((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL "
+            "\"<B27397-0100000@cac.washington.edu>\")");  // RFC 3501's own example
+  EXPECT_EQ(mime::imap_envelope("Subject: x\r\n\r\n"), "(NIL \"x\" NIL NIL NIL NIL NIL NIL NIL NIL)");
+  std::string group = mime::imap_envelope("To: Team: a@b.c, d@e.f;\r\n\r\n");
+  EXPECT_NE(group.find("((NIL NIL \"Team\" NIL)(NIL NIL \"a\" \"b.c\")(NIL NIL \"d\" \"e.f\")(NIL NIL NIL NIL))"),
+            std::string::npos)
+      << group;
+  EXPECT_EQ(mime::imap_string("say \"hi\"\\"), "\"say \\\"hi\\\"\\\\\"");
+  EXPECT_EQ(mime::imap_string("caf\xc3\xa9"), "{5}\r\ncaf\xc3\xa9");
+}

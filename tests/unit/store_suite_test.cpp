@@ -120,6 +120,7 @@ TEST_P(StoreSuite, AppendAssignsIncreasingUidsAndModseqs) {
     m.size = static_cast<int64_t>(body.size());
     m.internal_date = 1000 + i;
     m.flags = i % 2;  // Seen on odd ones
+    m.header.imap_envelope = "(NIL \"m" + std::to_string(i) + "\" NIL NIL NIL NIL NIL NIL NIL NIL)";
     write_and_wait([&](Repository& r) { appended[i] = r.append_message(m); }, {blob});
     EXPECT_EQ(store_->blobs().read(blob.id), body);
   }
@@ -132,7 +133,10 @@ TEST_P(StoreSuite, AppendAssignsIncreasingUidsAndModseqs) {
   EXPECT_EQ(stats.messages, 5);
   EXPECT_EQ(stats.unseen, 3);
   EXPECT_EQ(stats.oldest, 1000);
-  EXPECT_EQ(store_->reader().list_messages(box).size(), 5u);
+  auto rows = store_->reader().list_messages(box);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[3].header.imap_envelope, "(NIL \"m3\" NIL NIL NIL NIL NIL NIL NIL NIL)");
+  EXPECT_EQ(store_->reader().find_message(box, 2)->internal_date, 1001);
 }
 
 TEST_P(StoreSuite, UidValidityNeverRepeats) {

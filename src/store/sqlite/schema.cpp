@@ -110,6 +110,10 @@ CREATE TABLE mailbox_aliases (
 INSERT INTO mailboxes(account_id, name, uid_validity, created)
   SELECT id, 'INBOX', CAST(strftime('%s') AS INTEGER), CAST(strftime('%s') AS INTEGER) FROM accounts;
 )sql",
+    // v3: the IMAP ENVELOPE, computed at append ('' for messages stored before: computed on use).
+    R"sql(
+ALTER TABLE messages ADD COLUMN imap_envelope TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 }  // namespace

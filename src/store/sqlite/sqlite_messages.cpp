@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::string_view kMessageColumns =
     "SELECT uid, mailbox_id, flags, keywords, modseq, internal_date, size, blob_id, header_size, sent_date, "
-    "subject, from_addr, to_addr, cc_addr, message_id, in_reply_to FROM messages ";
+    "subject, from_addr, to_addr, cc_addr, message_id, in_reply_to, imap_envelope FROM messages ";
 
 MessageRecord read_message(const Statement& st) {
   MessageRecord m;
@@ -29,20 +29,21 @@ MessageRecord read_message(const Statement& st) {
   m.header.cc = st.text(13);
   m.header.message_id = st.text(14);
   m.header.in_reply_to = st.text(15);
+  m.header.imap_envelope = st.text(16);
   return m;
 }
 
 void insert_row(SqliteDb& db, int64_t mailbox_id, int64_t uid, int64_t modseq, const NewMessage& m) {
   Statement st(db,
                "INSERT INTO messages(mailbox_id, uid, flags, keywords, modseq, internal_date, size, blob_id, "
-               "header_size, sent_date, subject, from_addr, to_addr, cc_addr, message_id, in_reply_to) "
-               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+               "header_size, sent_date, subject, from_addr, to_addr, cc_addr, message_id, in_reply_to, imap_envelope) "
+               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   st.bind(1, mailbox_id).bind(2, uid).bind(3, int64_t{m.flags}).bind(4, m.keywords).bind(5, modseq);
   st.bind(6, m.internal_date).bind(7, m.size).bind(8, m.blob_id).bind(9, m.header.header_size);
   if (m.header.sent_date) st.bind(10, *m.header.sent_date);
   else st.bind_null(10);
   st.bind(11, m.header.subject).bind(12, m.header.from).bind(13, m.header.to).bind(14, m.header.cc);
-  st.bind(15, m.header.message_id).bind(16, m.header.in_reply_to);
+  st.bind(15, m.header.message_id).bind(16, m.header.in_reply_to).bind(17, m.header.imap_envelope);
   st.run();
 }
 
