@@ -19,6 +19,17 @@ constexpr std::array kAddressFields = {
     "Resent-From", "Resent-To", "Resent-Cc", "Resent-Bcc", "Resent-Sender",    "Return-Receipt-To",
     "Errors-To"};
 constexpr std::array kTimeFields = {"Date", "Resent-Date"};
+// Field names written in their usual spelling whatever case the message uses.
+constexpr std::array kCanonicalNames = {"From", "To", "Cc", "Bcc", "Sender", "Reply-To", "Return-Path", "Date",
+                                        "Subject", "Message-ID", "In-Reply-To", "References", "Comments",
+                                        "Keywords", "X-Mailer", "X-Priority", "X-Telnum", "Resent-Date",
+                                        "Resent-From", "Resent-To", "Resent-Cc", "Resent-Message-ID"};
+
+std::string canonical_field_name(std::string name) {
+  for (const char* canonical : kCanonicalNames)
+    if (iequals(canonical, name)) return canonical;
+  return name;
+}
 
 template <size_t N>
 bool one_of(const std::array<const char*, N>& names, std::string_view name) {
@@ -144,7 +155,7 @@ void render_header_fields(xml::XmlWriter& out, GMimeObject* object, const Render
   for (int i = 0; i < count; ++i) {
     GMimeHeader* header = g_mime_header_list_get_header_at(headers, i);
     const char* raw_name = g_mime_header_get_name(header);
-    std::string name = raw_name ? raw_name : "";
+    std::string name = canonical_field_name(raw_name ? raw_name : "");
     if (!is_xml_name(name) || is_mime_field(name)) continue;
     const char* raw = g_mime_header_get_raw_value(header);
     std::string value = unfold(raw ? raw : "");

@@ -1,0 +1,274 @@
+#include "mime/compose.hpp"
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <vector>
+#include <chrono>
+
+#include "base/error.hpp"
+#include "base/text.hpp"
+#include "base/time_format.hpp"
+#include "mime/gmime_support.hpp"
+
+namespace ximssd::mime {
+
+namespace {
+
+[[noreturn]] void bad(const std::string& what) { throw Failure(ErrorCode::badRequest, what); }
+
+struct AddressField {
+  const char* name;
+  int type;  // a GMimeAddressType, or -1 for fields GMime has no list for
+};
+constexpr std::array<AddressField, 12> kAddressFields = {{
+    {"From", GMIME_ADDRESS_TYPE_FROM},
+    {"Sender", GMIME_ADDRESS_TYPE_SENDER},
+    {"Reply-To", GMIME_ADDRESS_TYPE_REPLY_TO},
+    {"To", GMIME_ADDRESS_TYPE_TO},
+    {"Cc", GMIME_ADDRESS_TYPE_CC},
+    {"Bcc", GMIME_ADDRESS_TYPE_BCC},
+    {"Return-Path", -1},
+    {"Disposition-Notification-To", -1},
+    {"Return-Receipt-To", -1},
+    {"Errors-To", -1},
+    {"Resent-From", -1},
+    {"Resent-To", -1},
+}};
+
+const AddressField* address_field(std::string_view name) {
+  for (const auto& f : kAddressFields)
+    if (iequals(f.name, name)) return &f;
+  return nullptr;
+}
+
+// "Wed, 21 Jun 2006 21:51:24 -0700" from the element's localTime and timeShift, or its UTC text.
+GDateTime* element_date(pugi::xml_node node) {
+  std::string_view local = node.attribute("localTime").value();
+  std::string_view shift = node.attribute("timeShift").value();
+  std::optional<SysSeconds> utc = parse_ximss_time(node.text().get());
+  if (!utc) bad("Date is not a time stamp (YYYYMMDDTHHMMSSZ)");
+  int64_t offset = 0;
+  if (!shift.empty()) {
+    try {
+      offset = std::stoll(std::string(shift));
+    } catch (...) {
+      bad("Date timeShift is not a number");
+    }
+    if (offset < -14 * 3600 || offset > 14 * 3600) bad("Date timeShift is out of range");
+  } else if (!local.empty()) {
+    auto wall = parse_ximss_time(local);
+    if (wall) offset = (wall->time_since_epoch() - utc->time_since_epoch()).count();
+  }
+  GTimeZone* zone = g_time_zone_new_offset(static_cast<gint32>(offset));
+  GDateTime* in_utc = g_date_time_new_from_unix_utc(utc->time_since_epoch().count());
+  GDateTime* result = g_date_time_to_timezone(in_utc, zone);
+  g_date_time_unref(in_utc);
+  g_time_zone_unref(zone);
+  return result;
+}
+
+void add_header(GMimeObject* object, pugi::xml_node node, const std::string& name) {
+  std::string value = node.text().get();
+  if (iequals(name, "X-Priority")) {
+    if (value == "High") value = "1";
+    else if (value == "Low") value = "5";
+  } else if (iequals(name, "X-Telnum") && node.attribute("type")) {
+    value = std::string(node.attribute("type").value()) + ":" + value;
+  }
+  for (char c : value)
+    if (c == '\r' || c == '\n') bad(name + " must be one line");
+  g_mime_object_append_header(object, name.c_str(), value.c_str(), "utf-8");
+}
+
+GMimeObject* compose_part(pugi::xml_node mime, const ComposeOptions& options, int depth);
+
+GMimeMessage* compose(pugi::xml_node email, const ComposeOptions& options, int depth) {
+  ensure_gmime();
+  GPtr<GMimeMessage> message(g_mime_message_new(FALSE));
+  GMimeObject* object = GMIME_OBJECT(message.get());
+  pugi::xml_node body;
+  bool has_date = false, has_id = false;
+  std::vector<std::pair<std::string, GPtr<InternetAddressList>>> other_addresses;
+  for (auto node : email.children()) {
+    if (node.type() != pugi::node_element) continue;
+    std::string name = node.name();
+    if (name == "MIME" || name == "copyMIME" || name == "EMail") {
+      if (body) bad("EMail has more than one body element");
+      body = node;
+      continue;
+    }
+    if (const AddressField* field = address_field(name)) {
+      std::string addr = node.text().get();
+      if (addr.empty() && !iequals(name, "Return-Path")) bad(name + " has no address");
+      const char* real_name = node.attribute("realName").value();
+      if (field->type == GMIME_ADDRESS_TYPE_BCC && !options.keep_bcc) continue;
+      if (field->type >= 0) {
+        g_mime_message_add_mailbox(message.get(), static_cast<GMimeAddressType>(field->type), real_name, addr.c_str());
+      } else {
+        auto it = std::find_if(other_addresses.begin(), other_addresses.end(),
+                               [&](auto& entry) { return iequals(entry.first, name); });
+        if (it == other_addresses.end())
+          it = other_addresses.emplace(other_addresses.end(), name, GPtr<InternetAddressList>(internet_address_list_new()));
+        GPtr<InternetAddress> mailbox(internet_address_mailbox_new(real_name, addr.c_str()));
+        internet_address_list_add(it->second.get(), mailbox.get());
+      }
+      continue;
+    }
+    if (iequals(name, "Date")) {
+      GDateTime* date = element_date(node);
+      g_mime_message_set_date(message.get(), date);
+      g_date_time_unref(date);
+      has_date = true;
+    } else if (iequals(name, "Message-ID")) {
+      std::string id = node.text().get();
+      if (id.size() >= 2 && id.front() == '<' && id.back() == '>') id = id.substr(1, id.size() - 2);
+      if (id.empty() || id.find_first_of(" <>\r\n") != std::string::npos) bad("Message-ID is not a message id");
+      // Set as a field (not with g_mime_message_set_message_id) to keep the usual spelling "Message-ID".
+      g_mime_object_set_header(object, "Message-ID", ("<" + id + ">").c_str(), nullptr);
+      has_id = true;
+    } else if (iequals(name, "MIME-Version") || (name.size() > 8 && iequals(name.substr(0, 8), "Content-"))) {
+      continue;  // generated from the MIME element
+    } else {
+      add_header(object, node, name);
+    }
+  }
+  for (auto& [name, list] : other_addresses) {
+    std::string value = take_gstring(internet_address_list_to_string(list.get(), nullptr, TRUE));
+    g_mime_object_append_header(object, name.c_str(), value.c_str(), nullptr);
+  }
+  if (options.add_missing_fields && depth == 0) {
+    if (!has_id) {
+      std::string id = take_gstring(g_mime_utils_generate_message_id(options.host.c_str()));
+      g_mime_object_set_header(object, "Message-ID", ("<" + id + ">").c_str(), nullptr);
+    }
+    if (!has_date) {
+      GDateTime* now = g_date_time_new_from_unix_utc(options.now ? options.now : now_seconds().time_since_epoch().count());
+      g_mime_message_set_date(message.get(), now);
+      g_date_time_unref(now);
+    }
+  }
+  GPtr<GMimeObject> part(body ? compose_part(body, options, depth + 1) : nullptr);
+  if (!part) {
+    GMimeTextPart* empty = g_mime_text_part_new_with_subtype("plain");
+    g_mime_text_part_set_text(empty, "");
+    part.reset(GMIME_OBJECT(empty));
+  }
+  g_mime_message_set_mime_part(message.get(), part.get());
+  return message.release();
+}
+
+GMimeObject* compose_part(pugi::xml_node mime, const ComposeOptions& options, int depth) {
+  if (depth > 32) bad("the message is nested too deeply");
+  if (std::string_view(mime.name()) == "EMail") {
+    GPtr<GMimeMessage> inner(compose(mime, options, depth));
+    return GMIME_OBJECT(g_mime_message_part_new_with_message("rfc822", inner.get()));
+  }
+  if (std::string_view(mime.name()) != "MIME")
+    bad(std::string(mime.name()) + " parts are not supported here");
+  if (mime.attribute("uploadID") || mime.attribute("fileName"))
+    bad("this part's data source (uploadID/fileName) is not available in this session");
+  std::string type = ascii_lower(mime.attribute("type").value());
+  std::string subtype = ascii_lower(mime.attribute("subtype").value());
+  if (type.empty()) type = "text";
+  if (subtype.empty()) subtype = type == "multipart" ? "mixed" : "plain";
+  GPtr<GMimeObject> part;
+  if (type == "multipart") {
+    GPtr<GMimeMultipart> multipart(g_mime_multipart_new_with_subtype(subtype.c_str()));
+    for (auto child : mime.children()) {
+      if (child.type() != pugi::node_element) continue;
+      GPtr<GMimeObject> sub(compose_part(child, options, depth + 1));
+      g_mime_multipart_add(multipart.get(), sub.get());
+    }
+    part.reset(GMIME_OBJECT(multipart.release()));
+  } else if (type == "message" && subtype == "rfc822") {
+    pugi::xml_node inner = mime.child("EMail");
+    if (!inner) bad("a message/rfc822 part needs an EMail element");
+    part.reset(compose_part(inner, options, depth + 1));
+  } else if (type == "text") {
+    std::string text = mime.text().get();
+    if (!is_valid_utf8(text)) bad("text parts must be UTF-8");
+    bool flowed = iequals(mime.attribute("format").value(), "flowed");
+    if (flowed) text = flowed_text(text);
+    GPtr<GMimeTextPart> text_part(g_mime_text_part_new_with_subtype(subtype.c_str()));
+    // The XML's text is UTF-8, and stays UTF-8 (g_mime_text_part_set_text would pick a charset).
+    GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(text.data(), text.size()));
+    GPtr<GMimeDataWrapper> content(g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
+    g_mime_part_set_content(GMIME_PART(text_part.get()), content.get());
+    g_mime_text_part_set_charset(text_part.get(), "utf-8");
+    if (flowed) g_mime_object_set_content_type_parameter(GMIME_OBJECT(text_part.get()), "format", "flowed");
+    // 8bit when every line fits, quoted-printable (or base64) otherwise.
+    g_mime_part_set_content_encoding(
+        GMIME_PART(text_part.get()),
+        g_mime_part_get_best_content_encoding(GMIME_PART(text_part.get()), GMIME_ENCODING_CONSTRAINT_8BIT));
+    part.reset(GMIME_OBJECT(text_part.release()));
+  } else {
+    bad("a " + type + "/" + subtype + " part needs its data from an upload (uploadID)");
+  }
+  std::string_view disposition = mime.attribute("disposition").value();
+  std::string_view filename = mime.attribute("disposition-filename").value();
+  if (filename.empty()) filename = mime.attribute("Disposition-filename").value();
+  if (!iequals(disposition, "none") && GMIME_IS_PART(part.get())) {
+    if (!filename.empty()) g_mime_part_set_filename(GMIME_PART(part.get()), std::string(filename).c_str());
+    else if (!disposition.empty()) g_mime_object_set_disposition(part.get(), std::string(disposition).c_str());
+  }
+  if (const char* description = mime.attribute("description").value(); *description)
+    g_mime_object_set_header(part.get(), "Content-Description", description, "utf-8");
+  return part.release();
+}
+
+}  // namespace
+
+std::string flowed_text(const std::string& text) {
+  constexpr size_t kWidth = 78;
+  std::string out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    // Trailing spaces would read as soft breaks: hard lines lose them (RFC 3676 4.2).
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    bool first = true;
+    while (first || !line.empty()) {
+      std::string piece;
+      if (line.size() > kWidth) {
+        size_t space = line.rfind(' ', kWidth - 1);
+        if (space == std::string::npos || space == 0) space = line.find(' ', kWidth);
+        if (space == std::string::npos) {
+          piece = line;
+          line.clear();
+        } else {
+          piece = line.substr(0, space + 1);  // the space stays: a soft break
+          line.erase(0, space + 1);
+        }
+      } else {
+        piece = line;
+        line.clear();
+      }
+      if (!piece.empty() && (piece[0] == ' ' || piece[0] == '>' || piece.rfind("From ", 0) == 0)) piece.insert(0, " ");
+      out += piece;
+      out += '\n';
+      first = false;
+    }
+    if (end == std::string::npos || end + 1 == text.size()) break;
+    start = end + 1;
+  }
+  if (!text.empty() && text.back() != '\n' && !out.empty()) out.pop_back();  // no line end was given
+  if (text.empty()) out.clear();
+  return out;
+}
+
+std::string compose_message(pugi::xml_node email, const ComposeOptions& options) {
+  if (std::string_view(email.name()) != "EMail") bad("the message must be an EMail element");
+  if (email.attribute("uploadID")) bad("the whole-message upload (EMail uploadID) is not available in this session");
+  if (is_yes(email.attribute("sign").value()) || is_yes(email.attribute("encrypt").value()))
+    bad("signing and encrypting need an unlocked S/MIME key, which this session does not have");
+  GPtr<GMimeMessage> message(compose(email, options, 0));
+  GMimeFormatOptions* format = g_mime_format_options_new();
+  g_mime_format_options_set_newline_format(format, GMIME_NEWLINE_FORMAT_DOS);
+  std::string out = take_gstring(g_mime_object_to_string(GMIME_OBJECT(message.get()), format));
+  g_mime_format_options_free(format);
+  return out;
+}
+
+}  // namespace ximssd::mime
