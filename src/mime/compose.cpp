@@ -42,12 +42,11 @@ const AddressField* address_field(std::string_view name) {
   return nullptr;
 }
 
-// "Wed, 21 Jun 2006 21:51:24 -0700" from the element's localTime and timeShift, or its UTC text.
+// The Date field: the wall time `localTime` at offset `timeShift` when both are given (as the
+// reference's examples render it, whatever the element's UTC text says), else the UTC text.
 GDateTime* element_date(pugi::xml_node node) {
   std::string_view local = node.attribute("localTime").value();
   std::string_view shift = node.attribute("timeShift").value();
-  std::optional<SysSeconds> utc = parse_ximss_time(node.text().get());
-  if (!utc) bad("Date is not a time stamp (YYYYMMDDTHHMMSSZ)");
   int64_t offset = 0;
   if (!shift.empty()) {
     try {
@@ -56,9 +55,15 @@ GDateTime* element_date(pugi::xml_node node) {
       bad("Date timeShift is not a number");
     }
     if (offset < -14 * 3600 || offset > 14 * 3600) bad("Date timeShift is out of range");
-  } else if (!local.empty()) {
+  }
+  std::optional<SysSeconds> utc;
+  if (!local.empty() && !shift.empty()) {
     auto wall = parse_ximss_time(local);
-    if (wall) offset = (wall->time_since_epoch() - utc->time_since_epoch()).count();
+    if (!wall) bad("Date localTime is not a time stamp (YYYYMMDDTHHMMSS)");
+    utc = *wall - std::chrono::seconds(offset);
+  } else {
+    utc = parse_ximss_time(node.text().get());
+    if (!utc) bad("Date is not a time stamp (YYYYMMDDTHHMMSSZ)");
   }
   GTimeZone* zone = g_time_zone_new_offset(static_cast<gint32>(offset));
   GDateTime* in_utc = g_date_time_new_from_unix_utc(utc->time_since_epoch().count());
@@ -167,7 +172,7 @@ GMimeObject* compose_part(pugi::xml_node mime, const ComposeOptions& options, in
   if (std::string_view(mime.name()) != "MIME")
     bad(std::string(mime.name()) + " parts are not supported here");
   if (mime.attribute("uploadID") || mime.attribute("fileName"))
-    bad("this part's data source (uploadID/fileName) is not available in this session");
+    throw Failure(ErrorCode::unavailable, "uploaded and stored files cannot be attached yet (uploadID, fileName)");
   std::string type = ascii_lower(mime.attribute("type").value());
   std::string subtype = ascii_lower(mime.attribute("subtype").value());
   if (type.empty()) type = "text";
@@ -260,9 +265,10 @@ std::string flowed_text(const std::string& text) {
 
 std::string compose_message(pugi::xml_node email, const ComposeOptions& options) {
   if (std::string_view(email.name()) != "EMail") bad("the message must be an EMail element");
-  if (email.attribute("uploadID")) bad("the whole-message upload (EMail uploadID) is not available in this session");
+  if (email.attribute("uploadID"))
+    throw Failure(ErrorCode::unavailable, "a whole message cannot be taken from an upload yet (EMail uploadID)");
   if (is_yes(email.attribute("sign").value()) || is_yes(email.attribute("encrypt").value()))
-    bad("signing and encrypting need an unlocked S/MIME key, which this session does not have");
+    throw Failure(ErrorCode::unavailable, "signing and encrypting need an unlocked S/MIME key (SMIMEUnlock)");
   GPtr<GMimeMessage> message(compose(email, options, 0));
   GMimeFormatOptions* format = g_mime_format_options_new();
   g_mime_format_options_set_newline_format(format, GMIME_NEWLINE_FORMAT_DOS);

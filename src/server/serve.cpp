@@ -21,6 +21,7 @@
 #include "base/run_blocking.hpp"
 #include "mail/login_throttle.hpp"
 #include "mail/mailbox_service.hpp"
+#include "mail/message_ingest.hpp"
 #include "mail/sasl.hpp"
 #include "server/first_start.hpp"
 #include "server/tls.hpp"
@@ -66,8 +67,9 @@ int serve(const Config& config) {
   ximss::StringsDictionary strings;
   ximss::KnownValues known_values;
   mail::MailboxService mailboxes(db);
-  ximss::XimssContext ximss_ctx{config.ximss, default_domain, accounts, mailboxes, sasl, throttle, sessions,
-                                strings,      known_values,   blocking, tls.get()};
+  mail::MessageIngest ingest(db, mailboxes, &blocking);
+  ximss::XimssContext ximss_ctx{config.ximss, default_domain, accounts, mailboxes, ingest,   sasl, throttle,
+                                sessions,     strings,        known_values, blocking, tls.get()};
 
   unsigned threads = config.io_threads ? config.io_threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context io(static_cast<int>(threads));

@@ -12,6 +12,7 @@
 #include "mail/account_service.hpp"
 #include "mail/login_throttle.hpp"
 #include "mail/mailbox_service.hpp"
+#include "mail/message_ingest.hpp"
 #include "mail/sasl.hpp"
 #include "ximss/session.hpp"
 
@@ -35,6 +36,7 @@ struct XimssContext {
   std::string default_domain;
   mail::AccountService& accounts;
   mail::MailboxService& mailboxes;
+  mail::MessageIngest& ingest;
   mail::SaslServer& sasl;
   mail::LoginThrottle& throttle;
   SessionRegistry& sessions;

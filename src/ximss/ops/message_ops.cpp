@@ -1,0 +1,58 @@
+// Message operations: messageAppend (composing the message from its XML form). Reading and
+// changing stored messages go through Folder Views (folderOpen), which the folder operations
+// provide.
+#include <boost/asio/use_awaitable.hpp>
+
+#include "base/text.hpp"
+#include "base/time_format.hpp"
+#include "mail/mailbox_name.hpp"
+#include "mail/message_flags.hpp"
+#include "mime/compose.hpp"
+#include "ximss/dispatch.hpp"
+
+namespace ximssd::ximss {
+
+namespace {
+
+using boost::asio::awaitable;
+
+mail::Actor actor_of(Request& r) {
+  const auto& account = r.session().account();
+  return mail::Actor{account.id, mail::Identity{ascii_lower(account.name), ascii_lower(account.domain)}};
+}
+
+awaitable<void> message_append(Request& r) {
+  if (r.has_attr("folder"))
+    throw Failure(ErrorCode::notFound, "unknown folder view: " + std::string(r.attr("folder")));
+  std::string mailbox(r.required("targetMailbox"));
+  pugi::xml_node email = r.element.child("EMail");
+  if (!email) throw Failure(ErrorCode::badRequest, "messageAppend needs an EMail element");
+  auto actor = actor_of(r);
+
+  mail::IncomingMessage message;
+  message.flags = mail::parse_flag_list(r.attr("flags"));
+  if (r.has_attr("internalDate")) {
+    auto when = parse_ximss_time(r.attr("internalDate"));
+    if (!when) throw Failure(ErrorCode::badRequest, "internalDate is not a time stamp (YYYYMMDDTHHMMSS)");
+    message.internal_date = when->time_since_epoch().count();
+  }
+  mime::ComposeOptions options;
+  options.host = r.ctx.default_domain;
+  options.now = now_seconds().time_since_epoch().count();
+  message.bytes = mime::compose_message(email, options);
+
+  // With mailboxClass (even empty) a missing target mailbox is created first.
+  if (r.has_attr("mailboxClass") && !r.ctx.mailboxes.resolve(actor, mailbox).record)
+    co_await r.ctx.mailboxes.create(actor, mailbox, std::string(r.attr("mailboxClass")));
+  co_await r.ctx.ingest.append(actor, mailbox, std::move(message));
+}
+
+const Operation kOperations[] = {
+    {"messageAppend", message_append, Access::in_session},
+};
+
+}  // namespace
+
+std::span<const Operation> message_operations() { return kOperations; }
+
+}  // namespace ximssd::ximss
