@@ -6,6 +6,7 @@
 #include <vector>
 #include <chrono>
 
+#include "base/base64.hpp"
 #include "base/error.hpp"
 #include "base/text.hpp"
 #include "base/time_format.hpp"
@@ -87,6 +88,17 @@ void add_header(GMimeObject* object, pugi::xml_node node, const std::string& nam
 }
 
 GMimeObject* compose_part(pugi::xml_node mime, const ComposeOptions& options, int depth);
+
+// A leaf part holding `data` as it is, in base64 unless it is text that fits 8bit.
+GMimePart* data_part(const std::string& type, const std::string& subtype, const std::string& data) {
+  GMimePart* part = g_mime_part_new_with_type(type.c_str(), subtype.c_str());
+  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(data.data(), data.size()));
+  GPtr<GMimeDataWrapper> content(g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
+  g_mime_part_set_content(part, content.get());
+  g_mime_part_set_content_encoding(part, type == "text" ? g_mime_part_get_best_content_encoding(part, GMIME_ENCODING_CONSTRAINT_8BIT)
+                                                        : GMIME_CONTENT_ENCODING_BASE64);
+  return part;
+}
 
 GMimeMessage* compose(pugi::xml_node email, const ComposeOptions& options, int depth) {
   ensure_gmime();
@@ -171,10 +183,17 @@ GMimeObject* compose_part(pugi::xml_node mime, const ComposeOptions& options, in
   }
   if (std::string_view(mime.name()) != "MIME")
     bad(std::string(mime.name()) + " parts are not supported here");
-  if (mime.attribute("uploadID") || mime.attribute("fileName"))
-    throw Failure(ErrorCode::unavailable, "uploaded and stored files cannot be attached yet (uploadID, fileName)");
+  if (mime.attribute("fileName"))
+    throw Failure(ErrorCode::unavailable, "files from the File Storage cannot be attached yet (fileName)");
+  const UploadedFile* upload = nullptr;
+  if (const char* id = mime.attribute("uploadID").value(); *id) {
+    upload = options.find_upload ? options.find_upload(id) : nullptr;
+    if (!upload) bad(std::string("no uploaded file ") + id);
+  }
   std::string type = ascii_lower(mime.attribute("type").value());
   std::string subtype = ascii_lower(mime.attribute("subtype").value());
+  if (upload && type.empty()) type = ascii_lower(upload->type);
+  if (upload && subtype.empty()) subtype = ascii_lower(upload->subtype);
   if (type.empty()) type = "text";
   if (subtype.empty()) subtype = type == "multipart" ? "mixed" : "plain";
   GPtr<GMimeObject> part;
@@ -190,6 +209,17 @@ GMimeObject* compose_part(pugi::xml_node mime, const ComposeOptions& options, in
     pugi::xml_node inner = mime.child("EMail");
     if (!inner) bad("a message/rfc822 part needs an EMail element");
     part.reset(compose_part(inner, options, depth + 1));
+  } else if (upload) {
+    part.reset(GMIME_OBJECT(data_part(type, subtype, upload->data)));
+    std::string charset = mime.attribute("charset").value();
+    if (charset.empty()) charset = upload->charset;
+    if (type == "text" && !charset.empty())
+      g_mime_object_set_content_type_parameter(part.get(), "charset", charset.c_str());
+    std::string_view name = mime.attribute("disposition-filename").value();
+    if (name.empty() && !iequals(mime.attribute("disposition").value(), "none")) {
+      std::string file = upload->file_name.empty() ? std::string(mime.attribute("uploadID").value()) : upload->file_name;
+      g_mime_part_set_filename(GMIME_PART(part.get()), file.c_str());
+    }
   } else if (type == "text") {
     std::string text = mime.text().get();
     if (!is_valid_utf8(text)) bad("text parts must be UTF-8");
@@ -208,7 +238,14 @@ GMimeObject* compose_part(pugi::xml_node mime, const ComposeOptions& options, in
         g_mime_part_get_best_content_encoding(GMIME_PART(text_part.get()), GMIME_ENCODING_CONSTRAINT_8BIT));
     part.reset(GMIME_OBJECT(text_part.release()));
   } else {
-    bad("a " + type + "/" + subtype + " part needs its data from an upload (uploadID)");
+    // Inline data: the element's text is the part's data in base64.
+    std::string text;
+    for (char c : std::string_view(mime.text().get()))
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') text += c;
+    if (text.empty()) bad("a " + type + "/" + subtype + " part needs its data: uploadID, or base64 as its text");
+    auto data = base64_decode(text);
+    if (!data) bad("the data of a " + type + "/" + subtype + " part is not valid base64");
+    part.reset(GMIME_OBJECT(data_part(type, subtype, *data)));
   }
   std::string_view disposition = mime.attribute("disposition").value();
   std::string_view filename = mime.attribute("disposition-filename").value();

@@ -5,17 +5,29 @@
 #include <pugixml.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace ximssd::mime {
 
+// A file of the session's uploaded-file set, as a part's data source.
+struct UploadedFile {
+  std::string file_name;
+  std::string type, subtype, charset;  // from the upload's Content-Type
+  std::string data;
+};
+
 struct ComposeOptions {
+  // Finds a file of the uploaded-file set by uploadID (null when there is none).
+  std::function<const UploadedFile*(std::string_view upload_id)> find_upload;
   std::string host = "localhost";  // for generated Message-IDs
   int64_t now = 0;                 // seconds since the epoch, for a generated Date
   bool keep_bcc = true;            // false when the message is being sent
   bool add_missing_fields = true;  // Message-ID and Date when the XML has none
 };
 
+// A part's data may come from an uploaded file (`uploadID`), or be given inline as the MIME
+// element's text: the text itself for text parts, base64 for every other type.
 // The message text, CRLF line ends. Throws Failure(badRequest) saying what is wrong with the
 // XML (an unknown part source, a part without type, bad addresses...).
 std::string compose_message(pugi::xml_node email, const ComposeOptions& options);

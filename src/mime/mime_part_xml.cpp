@@ -44,7 +44,11 @@ int64_t estimated_size(GMimeObject* object) {
   GMimeStream* stream = g_mime_data_wrapper_get_stream(wrapper);
   gint64 length = stream ? g_mime_stream_length(stream) : 0;
   if (length < 0) length = 0;
-  if (g_mime_data_wrapper_get_encoding(wrapper) == GMIME_CONTENT_ENCODING_BASE64) return length * 3 / 4;
+  if (g_mime_data_wrapper_get_encoding(wrapper) == GMIME_CONTENT_ENCODING_BASE64) {
+    // Lines of 76 characters and a CRLF: take the line ends off, then 4 characters make 3 bytes.
+    int64_t characters = length - 2 * ((length + 77) / 78);
+    return characters > 0 ? characters * 3 / 4 : 0;
+  }
   return length;
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,6 +15,7 @@
 #include <unordered_map>
 
 #include "formats/xml/xml_value.hpp"
+#include "mime/compose.hpp"
 #include "store/records.hpp"
 
 namespace ximssd::ximss {
@@ -34,6 +36,9 @@ class Session {
   std::chrono::seconds idle_timeout;
   std::string language = "English";
   std::string client_version = "5.4";
+  // The uploaded-file set, by uploadID: data sources for composed messages (listUploaded,
+  // clearUploaded). HTTP uploads add to it.
+  std::map<std::string, mime::UploadedFile> uploads;
 
   // Thread-safe: hands an asynchronous message (a complete XML element) to the client.
   void deliver_async(std::string message);

@@ -97,3 +97,24 @@ def test_append_to_another_accounts_mailbox_needs_the_insert_right(server, mary)
     assert owner.request("mailboxACLUpdate", {"mailbox": "Drop"}, body='<aclElem pattern="mary">li</aclElem>').ok
     assert mary.request("messageAppend", target, body=email).ok
     assert box(owner, "Drop").get("MESSAGES") == "1"
+
+
+def test_inline_attachment_and_the_uploaded_file_set(server, mary):
+    email = ('<EMail><Subject>photo</Subject><MIME type="multipart" subtype="mixed">'
+             '<MIME type="text" subtype="plain">see the photo</MIME>'
+             '<MIME type="image" subtype="gif" disposition-filename="dot.gif">R0lGODlhAQABAAAAACw=</MIME>'
+             '</MIME></EMail>')
+    assert mary.request("messageAppend", {"targetMailbox": "INBOX"}, body=email).ok
+    [(text, _, _)] = stored(server, "INBOX")
+    assert b"Content-Type: image/gif; name=dot.gif" in text
+    assert b"Content-Disposition: attachment; filename=dot.gif" in text
+    assert b"R0lGODlhAQABAAAAACw=" in text
+    # The uploaded-file set starts empty (files arrive over HTTP).
+    r = mary.request("listUploaded")
+    assert r.ok and r.data == [], r
+    assert mary.request("listUploaded", {"uploadID": "att01"}).error_num == 530
+    assert mary.request("clearUploaded", {"uploadID": "att01"}).error_num == 530
+    assert mary.request("clearUploaded").ok
+    r = mary.request("messageAppend", {"targetMailbox": "INBOX"},
+                     body='<EMail><MIME uploadID="att01"/></EMail>')
+    assert r.error_num == 501 and "att01" in r.error_text, r

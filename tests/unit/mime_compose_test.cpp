@@ -4,6 +4,7 @@
 #include <pugixml.hpp>
 
 #include <sstream>
+#include <vector>
 #include <string>
 
 #include "base/error.hpp"
@@ -111,4 +112,31 @@ TEST(Compose, RefusesWhatItCannotBuild) {
   sending.keep_bcc = false;
   EXPECT_EQ(compose("<EMail><Bcc>hidden@example.dom</Bcc></EMail>", sending).find("hidden@"), std::string::npos);
   EXPECT_NE(compose("<EMail><Bcc>kept@example.dom</Bcc></EMail>").find("kept@example.dom"), std::string::npos);
+}
+
+TEST(Compose, AttachmentsFromUploadsAndInlineBase64) {
+  mime::UploadedFile gif{"test.gif", "image", "gif", "", std::string("GIF89a\x01\x00\x01\x00\x00\xff", 12)};
+  mime::ComposeOptions options;
+  options.find_upload = [&](std::string_view id) { return id == "att01" ? &gif : nullptr; };
+  std::string message = compose(
+      "<EMail><Subject>files</Subject><MIME type=\"multipart\" subtype=\"mixed\">"
+      "<MIME type=\"text\" subtype=\"plain\">see attached</MIME><MIME uploadID=\"att01\"/>"
+      "<MIME type=\"application\" subtype=\"pdf\" disposition-filename=\"a.pdf\">JVBERi0xLjQK</MIME>"
+      "</MIME></EMail>",
+      options);
+  EXPECT_NE(message.find("Content-Type: image/gif; name=test.gif"), std::string::npos) << message;
+  EXPECT_NE(message.find("Content-Disposition: attachment; filename=test.gif"), std::string::npos) << message;
+  EXPECT_NE(message.find("Content-Transfer-Encoding: base64"), std::string::npos) << message;
+  EXPECT_NE(message.find("filename=a.pdf"), std::string::npos) << message;
+  // The renderer reads the same parts back, with their names.
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(mime::render_email_xml(message, {}).c_str()));
+  auto parts = doc.document_element().child("MIME").children("MIME");
+  std::vector<pugi::xml_node> list(parts.begin(), parts.end());
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_STREQ(list[1].attribute("Disposition-filename").value(), "test.gif");
+  EXPECT_STREQ(list[1].attribute("estimatedSize").value(), "12");
+  EXPECT_STREQ(list[2].attribute("subtype").value(), "pdf");
+  EXPECT_THROW(compose("<EMail><MIME uploadID=\"missing\"/></EMail>", options), Failure);
+  EXPECT_THROW(compose("<EMail><MIME type=\"image\" subtype=\"gif\">not base64!</MIME></EMail>"), Failure);
 }

@@ -37,6 +37,10 @@ awaitable<void> message_append(Request& r) {
     message.internal_date = when->time_since_epoch().count();
   }
   mime::ComposeOptions options;
+  options.find_upload = [&r](std::string_view id) -> const mime::UploadedFile* {
+    auto it = r.session().uploads.find(std::string(id));
+    return it == r.session().uploads.end() ? nullptr : &it->second;
+  };
   options.host = r.ctx.default_domain;
   options.now = now_seconds().time_since_epoch().count();
   message.bytes = mime::compose_message(email, options);
@@ -47,8 +51,43 @@ awaitable<void> message_append(Request& r) {
   co_await r.ctx.ingest.append(actor, mailbox, std::move(message));
 }
 
+void write_uploaded_file(Request& r, const std::string& id, const mime::UploadedFile& file) {
+  auto m = r.data("uploadedFile");
+  m->attr("uploadID", id);
+  m->attr_if("fileName", file.file_name);
+  m->attr("size", static_cast<int64_t>(file.data.size()));
+  m->attr("type", file.type.empty() ? "application" : file.type);
+  m->attr_if("subtype", file.subtype);
+  m->attr_if("charset", file.charset);
+}
+
+awaitable<void> list_uploaded(Request& r) {
+  auto& uploads = r.session().uploads;
+  if (r.has_attr("uploadID")) {
+    auto it = uploads.find(std::string(r.attr("uploadID")));
+    if (it == uploads.end()) throw Failure(ErrorCode::notFound, "no uploaded file " + std::string(r.attr("uploadID")));
+    write_uploaded_file(r, it->first, it->second);
+  } else {
+    for (const auto& [id, file] : uploads) write_uploaded_file(r, id, file);
+  }
+  co_return;
+}
+
+awaitable<void> clear_uploaded(Request& r) {
+  auto& uploads = r.session().uploads;
+  if (r.has_attr("uploadID")) {
+    if (!uploads.erase(std::string(r.attr("uploadID"))))
+      throw Failure(ErrorCode::notFound, "no uploaded file " + std::string(r.attr("uploadID")));
+  } else {
+    uploads.clear();
+  }
+  co_return;
+}
+
 const Operation kOperations[] = {
     {"messageAppend", message_append, Access::in_session},
+    {"listUploaded", list_uploaded, Access::in_session},
+    {"clearUploaded", clear_uploaded, Access::in_session},
 };
 
 }  // namespace
