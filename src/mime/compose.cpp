@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <sstream>
 #include <vector>
 #include <chrono>
 
@@ -43,8 +44,9 @@ const AddressField* address_field(std::string_view name) {
   return nullptr;
 }
 
-// The Date field: the wall time `localTime` at offset `timeShift` when both are given (as the
-// reference's examples render it, whatever the element's UTC text says), else the UTC text.
+// The Date field: the element's UTC text at offset `timeShift` (seconds east of UTC), which
+// is what the renderer writes, so a rendered message composes back to the same Date. Without
+// a UTC text, the wall time `localTime` at offset `timeShift`.
 GDateTime* element_date(pugi::xml_node node) {
   std::string_view local = node.attribute("localTime").value();
   std::string_view shift = node.attribute("timeShift").value();
@@ -57,14 +59,11 @@ GDateTime* element_date(pugi::xml_node node) {
     }
     if (offset < -14 * 3600 || offset > 14 * 3600) bad("Date timeShift is out of range");
   }
-  std::optional<SysSeconds> utc;
-  if (!local.empty() && !shift.empty()) {
-    auto wall = parse_ximss_time(local);
-    if (!wall) bad("Date localTime is not a time stamp (YYYYMMDDTHHMMSS)");
+  std::optional<SysSeconds> utc = parse_ximss_time(node.text().get());
+  if (!utc) {
+    auto wall = local.empty() ? std::nullopt : parse_ximss_time(local);
+    if (!wall) bad("Date is not a time stamp (YYYYMMDDTHHMMSSZ)");
     utc = *wall - std::chrono::seconds(offset);
-  } else {
-    utc = parse_ximss_time(node.text().get());
-    if (!utc) bad("Date is not a time stamp (YYYYMMDDTHHMMSSZ)");
   }
   GTimeZone* zone = g_time_zone_new_offset(static_cast<gint32>(offset));
   GDateTime* in_utc = g_date_time_new_from_unix_utc(utc->time_since_epoch().count());
@@ -89,6 +88,81 @@ void add_header(GMimeObject* object, pugi::xml_node node, const std::string& nam
 
 GMimeObject* compose_part(pugi::xml_node mime, const ComposeOptions& options, int depth);
 
+// The attributes that describe a part as the renderer writes them, back into its fields:
+// Type-* and Disposition-* parameters, contentID, location, class.
+void copy_part_attributes(pugi::xml_node mime, GMimeObject* part) {
+  for (auto attribute : mime.attributes()) {
+    std::string_view name = attribute.name();
+    if (name.size() > 5 && name.substr(0, 5) == "Type-") {
+      std::string param(name.substr(5));
+      if (iequals(param, "boundary") || iequals(param, "charset") || iequals(param, "format")) continue;
+      if (iequals(param, "name") && iequals(mime.attribute("disposition").value(), "none")) continue;
+      g_mime_object_set_content_type_parameter(part, param.c_str(), attribute.value());
+    } else if (name.size() > 12 && name.substr(0, 12) == "Disposition-" && !iequals(name, "Disposition-filename")) {
+      if (!g_mime_object_get_content_disposition(part)) continue;
+      g_mime_object_set_content_disposition_parameter(part, std::string(name.substr(12)).c_str(), attribute.value());
+    }
+  }
+  if (const char* charset = mime.attribute("charset").value(); *charset && !GMIME_IS_TEXT_PART(part))
+    g_mime_object_set_content_type_parameter(part, "charset", charset);
+  if (const char* id = mime.attribute("contentID").value(); *id) g_mime_object_set_content_id(part, id);
+  if (const char* location = mime.attribute("location").value(); *location)
+    g_mime_object_set_header(part, "Content-Location", location, nullptr);
+  if (const char* cls = mime.attribute("class").value(); *cls)
+    g_mime_object_set_header(part, "Content-Class", cls, nullptr);
+}
+
+// Parts whose XML body is structured (reports, header blocks, XML documents) rather than text.
+bool structured_body(pugi::xml_node mime, const std::string& type, const std::string& subtype) {
+  if (type == "message" && (subtype == "delivery-status" || subtype == "disposition-notification"))
+    return static_cast<bool>(mime.child("MIMEReport"));
+  if (type == "text" && subtype == "rfc822-headers") return static_cast<bool>(mime.child("EMail"));
+  bool xml = subtype == "xml" || (subtype.size() > 4 && subtype.ends_with("+xml"));
+  if (!xml) return false;
+  for (auto child : mime.children())
+    if (child.type() == pugi::node_element) return true;
+  return false;
+}
+
+GMimeMessage* compose(pugi::xml_node email, const ComposeOptions& options, int depth);
+
+std::string report_fields(pugi::xml_node report) {
+  std::string out;
+  for (auto field : report.children()) {
+    if (field.type() != pugi::node_element || std::string_view(field.name()) == "MIMEReport") continue;
+    out += std::string(field.name()) + ": " + field.text().get() + "\r\n";
+  }
+  return out;
+}
+
+std::string structured_body_text(pugi::xml_node mime, const std::string& type, const std::string& subtype,
+                                 const ComposeOptions& options, int depth) {
+  if (type == "message") {
+    pugi::xml_node report = mime.child("MIMEReport");
+    std::string text = report_fields(report);
+    for (auto block : report.children("MIMEReport")) text += "\r\n" + report_fields(block);
+    return text;
+  }
+  if (subtype == "rfc822-headers") {
+    ComposeOptions headers_only = options;
+    headers_only.add_missing_fields = false;
+    GPtr<GMimeMessage> message(compose(mime.child("EMail"), headers_only, depth + 1));
+    GMimeFormatOptions* format = g_mime_format_options_new();
+    g_mime_format_options_set_newline_format(format, GMIME_NEWLINE_FORMAT_DOS);
+    // Only the fields the EMail element gave, not the MIME ones of the (empty) body.
+    g_mime_format_options_add_hidden_header(format, "Content-Type");
+    g_mime_format_options_add_hidden_header(format, "Content-Transfer-Encoding");
+    g_mime_format_options_add_hidden_header(format, "MIME-Version");
+    std::string text = take_gstring(g_mime_object_get_headers(GMIME_OBJECT(message.get()), format));
+    g_mime_format_options_free(format);
+    return text;
+  }
+  std::ostringstream xml;
+  for (auto child : mime.children())
+    if (child.type() == pugi::node_element) child.print(xml, "", pugi::format_raw);
+  return xml.str();
+}
+
 // A leaf part holding `data` as it is, in base64 unless it is text that fits 8bit.
 GMimePart* data_part(const std::string& type, const std::string& subtype, const std::string& data) {
   GMimePart* part = g_mime_part_new_with_type(type.c_str(), subtype.c_str());
@@ -106,7 +180,6 @@ GMimeMessage* compose(pugi::xml_node email, const ComposeOptions& options, int d
   GMimeObject* object = GMIME_OBJECT(message.get());
   pugi::xml_node body;
   bool has_date = false, has_id = false;
-  std::vector<std::pair<std::string, GPtr<InternetAddressList>>> other_addresses;
   for (auto node : email.children()) {
     if (node.type() != pugi::node_element) continue;
     std::string name = node.name();
@@ -123,16 +196,20 @@ GMimeMessage* compose(pugi::xml_node email, const ComposeOptions& options, int d
       if (field->type >= 0) {
         g_mime_message_add_mailbox(message.get(), static_cast<GMimeAddressType>(field->type), real_name, addr.c_str());
       } else {
-        auto it = std::find_if(other_addresses.begin(), other_addresses.end(),
-                               [&](auto& entry) { return iequals(entry.first, name); });
-        if (it == other_addresses.end())
-          it = other_addresses.emplace(other_addresses.end(), name, GPtr<InternetAddressList>(internet_address_list_new()));
+        // Fields GMime keeps no address list for: one field per address, where it stands.
+        GPtr<InternetAddressList> list(internet_address_list_new());
         GPtr<InternetAddress> mailbox(internet_address_mailbox_new(real_name, addr.c_str()));
-        internet_address_list_add(it->second.get(), mailbox.get());
+        internet_address_list_add(list.get(), mailbox.get());
+        std::string value = addr.empty() ? "<>" : take_gstring(internet_address_list_to_string(list.get(), nullptr, TRUE));
+        g_mime_object_append_header(object, name.c_str(), value.c_str(), nullptr);
       }
       continue;
     }
-    if (iequals(name, "Date")) {
+    if (iequals(name, "Date") && !node.attribute("timeShift") && !node.attribute("localTime") &&
+        !parse_ximss_time(node.text().get())) {
+      add_header(object, node, name);  // a date the renderer could not read, kept as text
+      has_date = true;
+    } else if (iequals(name, "Date")) {
       GDateTime* date = element_date(node);
       g_mime_message_set_date(message.get(), date);
       g_date_time_unref(date);
@@ -149,10 +226,6 @@ GMimeMessage* compose(pugi::xml_node email, const ComposeOptions& options, int d
     } else {
       add_header(object, node, name);
     }
-  }
-  for (auto& [name, list] : other_addresses) {
-    std::string value = take_gstring(internet_address_list_to_string(list.get(), nullptr, TRUE));
-    g_mime_object_append_header(object, name.c_str(), value.c_str(), nullptr);
   }
   if (options.add_missing_fields && depth == 0) {
     if (!has_id) {
@@ -209,6 +282,8 @@ GMimeObject* compose_part(pugi::xml_node mime, const ComposeOptions& options, in
     pugi::xml_node inner = mime.child("EMail");
     if (!inner) bad("a message/rfc822 part needs an EMail element");
     part.reset(compose_part(inner, options, depth + 1));
+  } else if (!upload && structured_body(mime, type, subtype)) {
+    part.reset(GMIME_OBJECT(data_part(type, subtype, structured_body_text(mime, type, subtype, options, depth))));
   } else if (upload) {
     part.reset(GMIME_OBJECT(data_part(type, subtype, upload->data)));
     std::string charset = mime.attribute("charset").value();
@@ -225,12 +300,26 @@ GMimeObject* compose_part(pugi::xml_node mime, const ComposeOptions& options, in
     if (!is_valid_utf8(text)) bad("text parts must be UTF-8");
     bool flowed = iequals(mime.attribute("format").value(), "flowed");
     if (flowed) text = flowed_text(text);
+    // The XML's text is UTF-8. It is stored in the charset the element names when every
+    // character has a place there, else in UTF-8 (g_mime_text_part_set_text would pick one).
+    std::string charset = "utf-8";  // as the reference's examples write composed text
+    if (std::string wanted = mime.attribute("charset").value(); !wanted.empty() && !iequals(wanted, "utf-8")) {
+      gsize written = 0;
+      char* converted = g_convert(text.data(), static_cast<gssize>(text.size()), wanted.c_str(), "UTF-8", nullptr,
+                                  &written, nullptr);
+      if (converted) {
+        text.assign(converted, written);
+        charset = wanted;  // as the element spells it
+        g_free(converted);
+      }
+    } else if (!wanted.empty()) {
+      charset = wanted;
+    }
     GPtr<GMimeTextPart> text_part(g_mime_text_part_new_with_subtype(subtype.c_str()));
-    // The XML's text is UTF-8, and stays UTF-8 (g_mime_text_part_set_text would pick a charset).
     GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(text.data(), text.size()));
     GPtr<GMimeDataWrapper> content(g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
     g_mime_part_set_content(GMIME_PART(text_part.get()), content.get());
-    g_mime_text_part_set_charset(text_part.get(), "utf-8");
+    g_mime_text_part_set_charset(text_part.get(), charset.c_str());
     if (flowed) g_mime_object_set_content_type_parameter(GMIME_OBJECT(text_part.get()), "format", "flowed");
     // 8bit when every line fits, quoted-printable (or base64) otherwise.
     g_mime_part_set_content_encoding(
@@ -250,12 +339,17 @@ GMimeObject* compose_part(pugi::xml_node mime, const ComposeOptions& options, in
   std::string_view disposition = mime.attribute("disposition").value();
   std::string_view filename = mime.attribute("disposition-filename").value();
   if (filename.empty()) filename = mime.attribute("Disposition-filename").value();
-  if (!iequals(disposition, "none") && GMIME_IS_PART(part.get())) {
-    if (!filename.empty()) g_mime_part_set_filename(GMIME_PART(part.get()), std::string(filename).c_str());
-    else if (!disposition.empty()) g_mime_object_set_disposition(part.get(), std::string(disposition).c_str());
+  if (!iequals(disposition, "none")) {
+    if (!disposition.empty()) g_mime_object_set_disposition(part.get(), std::string(disposition).c_str());
+    if (!filename.empty()) {
+      // The Content-Type "name" comes from a Type-name attribute when the XML has one.
+      if (disposition.empty()) g_mime_object_set_disposition(part.get(), "attachment");
+      g_mime_object_set_content_disposition_parameter(part.get(), "filename", std::string(filename).c_str());
+    }
   }
   if (const char* description = mime.attribute("description").value(); *description)
     g_mime_object_set_header(part.get(), "Content-Description", description, "utf-8");
+  copy_part_attributes(mime, part.get());
   return part.release();
 }
 

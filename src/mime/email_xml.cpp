@@ -51,12 +51,21 @@ std::string trim(std::string_view v) {
   return std::string(v);
 }
 
-// Folded lines become one line (RFC 5322 unfolding).
+// Folded lines become one line: each line break with the whitespace around it becomes one
+// space, so that refolding (which may use a tab) reads back the same.
 std::string unfold(std::string_view raw) {
   std::string out;
   out.reserve(raw.size());
-  for (char c : raw)
-    if (c != '\r' && c != '\n') out += c;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c != '\r' && c != '\n') {
+      out += c;
+      continue;
+    }
+    while (!out.empty() && (out.back() == ' ' || out.back() == '\t')) out.pop_back();
+    while (i + 1 < raw.size() && (raw[i + 1] == '\r' || raw[i + 1] == '\n' || raw[i + 1] == ' ' || raw[i + 1] == '\t')) ++i;
+    out += ' ';
+  }
   return trim(out);
 }
 
