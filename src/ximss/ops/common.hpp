@@ -15,6 +15,9 @@ std::string target_domain(Request& r);
 // Writes the `session` data message describing the request's session.
 void write_session_message(Request& r);
 
+// The session's account, as the mailbox and message services know it.
+mail::Actor actor_of(const Request& r);
+
 // The account's setting, or the fallback when unset.
 std::string account_setting(Request& r, const char* key, std::string fallback);
 

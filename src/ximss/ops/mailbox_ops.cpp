@@ -8,6 +8,7 @@
 #include "mail/acl.hpp"
 #include "mail/mailbox_service.hpp"
 #include "ximss/dispatch.hpp"
+#include "ximss/ops/common.hpp"
 
 namespace ximssd::ximss {
 
@@ -15,25 +16,20 @@ namespace {
 
 using boost::asio::awaitable;
 
-mail::Actor actor_of(Request& r) {
-  const auto& account = r.session().account();
-  return mail::Actor{account.id, mail::Identity{ascii_lower(account.name), ascii_lower(account.domain)}};
-}
-
 // The text content of an element (the rights letters of an aclElem, an alias target).
 std::string body_text(pugi::xml_node node) { return node.text().as_string(); }
 
 awaitable<void> mailbox_create(Request& r) {
-  co_await r.ctx.mailboxes.create(actor_of(r), std::string(r.required("mailbox")), std::string(r.attr("mailboxClass")));
+  co_await r.ctx.mailboxes.create(ops::actor_of(r), std::string(r.required("mailbox")), std::string(r.attr("mailboxClass")));
 }
 
 awaitable<void> mailbox_rename(Request& r) {
-  co_await r.ctx.mailboxes.rename(actor_of(r), std::string(r.required("mailbox")), std::string(r.required("newName")),
+  co_await r.ctx.mailboxes.rename(ops::actor_of(r), std::string(r.required("mailbox")), std::string(r.required("newName")),
                                   r.has_attr("children"));
 }
 
 awaitable<void> mailbox_remove(Request& r) {
-  co_await r.ctx.mailboxes.remove(actor_of(r), std::string(r.required("mailbox")), r.has_attr("children"));
+  co_await r.ctx.mailboxes.remove(ops::actor_of(r), std::string(r.required("mailbox")), r.has_attr("children"));
 }
 
 awaitable<void> mailbox_list(Request& r) {
@@ -41,7 +37,7 @@ awaitable<void> mailbox_list(Request& r) {
   if (r.has_attr("filter")) options.filter = std::string(r.attr("filter"));
   if (r.has_attr("mailboxClass")) options.mailbox_class = std::string(r.attr("mailboxClass"));
   options.pure_folders = is_yes(r.attr("pureFolder"));
-  for (const auto& e : r.ctx.mailboxes.list(actor_of(r), options)) {
+  for (const auto& e : r.ctx.mailboxes.list(ops::actor_of(r), options)) {
     auto m = r.data("mailbox");
     m->attr("mailbox", e.name);
     if (e.pure_folder) {
@@ -65,7 +61,7 @@ awaitable<void> mailbox_list(Request& r) {
 
 awaitable<void> mailbox_sub_list(Request& r) {
   std::string filter = r.has_attr("filter") ? std::string(r.attr("filter")) : "*";
-  for (const auto& name : r.ctx.mailboxes.subscriptions(actor_of(r), filter))
+  for (const auto& name : r.ctx.mailboxes.subscriptions(ops::actor_of(r), filter))
     r.data("mailboxSubscription")->attr("mailbox", name);
   co_return;
 }
@@ -80,11 +76,11 @@ awaitable<void> mailbox_sub_update(Request& r) {
   // A single change may also be given on the request element itself.
   if (r.has_attr("mailbox")) changes.emplace_back(std::string(r.attr("mailbox")), r.attr("mode") == "add");
   if (changes.empty()) throw Failure(ErrorCode::badRequest, "no mailboxSubscription elements");
-  co_await r.ctx.mailboxes.update_subscriptions(actor_of(r), std::move(changes));
+  co_await r.ctx.mailboxes.update_subscriptions(ops::actor_of(r), std::move(changes));
 }
 
 awaitable<void> mailbox_alias_list(Request& r) {
-  for (const auto& alias : r.ctx.mailboxes.aliases(actor_of(r))) {
+  for (const auto& alias : r.ctx.mailboxes.aliases(ops::actor_of(r))) {
     auto m = r.data("mailboxAlias");
     m->attr("name", alias.name);
     m->text(alias.target);
@@ -106,12 +102,12 @@ awaitable<void> mailbox_alias_update(Request& r) {
     }
   }
   if (changes.empty()) throw Failure(ErrorCode::badRequest, "no mailboxAlias elements");
-  co_await r.ctx.mailboxes.update_aliases(actor_of(r), std::move(changes));
+  co_await r.ctx.mailboxes.update_aliases(ops::actor_of(r), std::move(changes));
 }
 
 awaitable<void> mailbox_rights_get(Request& r) {
   std::string name(r.required("mailbox"));
-  auto rights = r.ctx.mailboxes.rights(actor_of(r), name);
+  auto rights = r.ctx.mailboxes.rights(ops::actor_of(r), name);
   auto m = r.data("mailboxRights");
   m->attr("mailbox", name);
   m->text(mail::rights_text(rights));
@@ -120,7 +116,7 @@ awaitable<void> mailbox_rights_get(Request& r) {
 
 awaitable<void> mailbox_acl_list(Request& r) {
   std::string name(r.required("mailbox"));
-  auto entries = r.ctx.mailboxes.acl(actor_of(r), name);
+  auto entries = r.ctx.mailboxes.acl(ops::actor_of(r), name);
   auto m = r.data("mailboxACL");
   m->attr("mailbox", name);
   for (const auto& e : entries) m->open("aclElem").attr("pattern", e.pattern).text(e.rights).close();
@@ -135,7 +131,7 @@ awaitable<void> mailbox_acl_update(Request& r) {
     changes.push_back(mail::AclChange{std::string(pattern), item.attribute("mode").value(), body_text(item)});
   }
   if (changes.empty()) throw Failure(ErrorCode::badRequest, "no aclElem elements");
-  co_await r.ctx.mailboxes.update_acl(actor_of(r), std::string(r.required("mailbox")), std::move(changes));
+  co_await r.ctx.mailboxes.update_acl(ops::actor_of(r), std::string(r.required("mailbox")), std::move(changes));
 }
 
 const Operation kOperations[] = {

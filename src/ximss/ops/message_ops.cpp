@@ -9,6 +9,7 @@
 #include "mail/message_flags.hpp"
 #include "mime/compose.hpp"
 #include "ximss/dispatch.hpp"
+#include "ximss/ops/common.hpp"
 
 namespace ximssd::ximss {
 
@@ -16,18 +17,13 @@ namespace {
 
 using boost::asio::awaitable;
 
-mail::Actor actor_of(Request& r) {
-  const auto& account = r.session().account();
-  return mail::Actor{account.id, mail::Identity{ascii_lower(account.name), ascii_lower(account.domain)}};
-}
-
 awaitable<void> message_append(Request& r) {
   if (r.has_attr("folder"))
     throw Failure(ErrorCode::notFound, "unknown folder view: " + std::string(r.attr("folder")));
   std::string mailbox(r.required("targetMailbox"));
   pugi::xml_node email = r.element.child("EMail");
   if (!email) throw Failure(ErrorCode::badRequest, "messageAppend needs an EMail element");
-  auto actor = actor_of(r);
+  auto actor = ops::actor_of(r);
 
   mail::IncomingMessage message;
   message.flags = mail::parse_flag_list(r.attr("flags"));

@@ -104,22 +104,4 @@ const Operation kOperations[] = {
 
 std::span<const Operation> prelogin_operations() { return kOperations; }
 
-namespace ops {
-
-std::string target_domain(Request& r) {
-  std::string_view requested = r.attr("domain");
-  if (!requested.empty()) {
-    auto record = r.ctx.accounts.find_domain(requested);
-    if (!record) throw Failure(ErrorCode::notFound, "unknown domain: " + std::string(requested));
-    r.conn.target_domain = record->name;
-  }
-  return r.conn.target_domain.empty() ? r.ctx.default_domain : r.conn.target_domain;
-}
-
-std::string account_setting(Request& r, const char* key, std::string fallback) {
-  auto value = r.ctx.accounts.setting(r.session().account().id, key);
-  return value && !value->empty() ? *value : std::move(fallback);
-}
-
-}  // namespace ops
 }  // namespace ximssd::ximss
