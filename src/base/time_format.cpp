@@ -11,6 +11,8 @@ SysSeconds now_seconds() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
+int64_t now_epoch_seconds() { return now_seconds().time_since_epoch().count(); }
+
 namespace {
 
 std::string format_fields(date::local_seconds t) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,8 @@ namespace ximssd {
 using SysSeconds = std::chrono::sys_seconds;
 
 SysSeconds now_seconds();
+// now_seconds() as a count of seconds since the epoch, the form the store keeps.
+int64_t now_epoch_seconds();
 
 // "20070502T083313"
 std::string format_ximss_time(SysSeconds t);

@@ -13,7 +13,6 @@ namespace ximssd::mail {
 using boost::asio::awaitable;
 
 namespace {
-int64_t now_epoch() { return now_seconds().time_since_epoch().count(); }
 
 // The account's rows: the account itself and its INBOX, in the caller's transaction.
 AccountRecord insert_account_rows(store::Repository& db, const NewAccount& account,
@@ -67,7 +66,7 @@ void AccountService::validate(const NewAccount& account) {
 AccountRecord AccountService::add_account(const NewAccount& account) {
   validate(account);
   auto secrets = make_secrets(account.password);
-  int64_t now = now_epoch();
+  int64_t now = now_epoch_seconds();
   return db_.write_now([&](store::Repository& db) { return insert_account_rows(db, account, secrets, now); });
 }
 
@@ -128,7 +127,7 @@ bool AccountService::password_matches(const AccountRecord& account, std::string_
 awaitable<AccountRecord> AccountService::signup(NewAccount account) {
   validate(account);
   auto secrets = co_await run_blocking(*pool_, [&] { return make_secrets(account.password); });
-  int64_t now = now_epoch();
+  int64_t now = now_epoch_seconds();
   co_return co_await db_.write<AccountRecord>(
       [&](store::Repository& db) { return insert_account_rows(db, account, secrets, now); });
 }
@@ -151,7 +150,7 @@ awaitable<void> AccountService::set_app_password(int64_t account_id, std::string
   if (name.empty() || name.size() > 64 || !is_valid_utf8(name))
     throw Failure(ErrorCode::badRequest, "application password name must be 1 to 64 characters");
   auto hash = co_await run_blocking(*pool_, [&] { return hash_password(password, cost_); });
-  int64_t now = now_epoch();
+  int64_t now = now_epoch_seconds();
   co_await db_.write<int>([&](store::Repository& db) {
     db.upsert_app_password(account_id, name, hash, now);
     return 0;
@@ -175,7 +174,7 @@ awaitable<void> AccountService::set_recovery_email(int64_t account_id, std::stri
 }
 
 awaitable<void> AccountService::record_login(int64_t account_id, std::string ip) {
-  int64_t now = now_epoch();
+  int64_t now = now_epoch_seconds();
   co_await db_.write<int>([&](store::Repository& db) {
     db.record_login(account_id, now, ip);
     return 0;
@@ -183,7 +182,7 @@ awaitable<void> AccountService::record_login(int64_t account_id, std::string ip)
 }
 
 awaitable<void> AccountService::record_failed_login(int64_t account_id, std::string ip) {
-  int64_t now = now_epoch();
+  int64_t now = now_epoch_seconds();
   co_await db_.write<int>([&](store::Repository& db) {
     db.record_failed_login(account_id, now, ip);
     return 0;

@@ -16,7 +16,6 @@ using store::Repository;
 
 namespace {
 
-int64_t now_epoch() { return now_seconds().time_since_epoch().count(); }
 
 [[noreturn]] void unknown_mailbox(std::string_view name) {
   throw Failure(ErrorCode::notFound, "unknown mailbox: " + std::string(name));
@@ -43,9 +42,23 @@ std::string checked_reference_name(std::string_view name) {
 
 }  // namespace
 
-std::string MailboxRef::display_name() const {
-  if (own) return local_name;
-  return "~" + owner.name + "@" + owner.domain + "/" + local_name;
+std::string MailboxRef::name_of(std::string_view local) const {
+  if (own) return std::string(local);
+  return "~" + owner.name + "@" + owner.domain + "/" + std::string(local);
+}
+
+namespace {
+// The rule every check follows: no right at all reads as an unknown mailbox (names cannot be
+// probed), some right but not the needed one as "permission denied".
+void check_rights(Rights rights, bool exists, Rights needed, std::string_view name) {
+  if (!exists || rights == 0) unknown_mailbox(name);
+  if ((rights & needed) != needed)
+    throw Failure(ErrorCode::permissionDenied, "no access rights for this operation on " + std::string(name));
+}
+}  // namespace
+
+Rights MailboxService::rights_in(const Actor& actor, const MailboxRef& owner, const store::MailboxRecord& mailbox) {
+  return owner.own ? right::all : effective_rights(actor.identity, owner.owner, store_.reader().mailbox_acl(mailbox.id));
 }
 
 MailboxRef MailboxService::resolve(const Actor& actor, std::string_view name) {
@@ -77,29 +90,24 @@ MailboxRef MailboxService::resolve(const Actor& actor, std::string_view name) {
       break;
     }
   }
-  ref.rights = ref.own ? right::all
-                       : (ref.record ? effective_rights(actor.identity, ref.owner, db.mailbox_acl(ref.record->id)) : 0);
+  ref.rights = ref.record ? rights_in(actor, ref, *ref.record) : (ref.own ? right::all : 0);
   return ref;
 }
 
 MailboxRef MailboxService::require(const Actor& actor, std::string_view name, Rights needed) {
   auto ref = resolve(actor, name);
-  if (!ref.record || ref.rights == 0) unknown_mailbox(name);
-  if ((ref.rights & needed) != needed)
-    throw Failure(ErrorCode::permissionDenied, "no access rights for this operation on " + std::string(name));
+  check_rights(ref.rights, ref.record.has_value(), needed, name);
   return ref;
 }
 
-namespace {
-// Creating `ref` in another account needs the "k" right on its parent.
-void check_can_create_in(MailboxService& service, const Actor& actor, const MailboxRef& ref) {
+void MailboxService::check_can_create_in(const Actor& actor, const MailboxRef& ref) {
   if (ref.own) return;
   std::string parent = parent_mailbox_name(ref.local_name);
   if (parent.empty())
     throw Failure(ErrorCode::permissionDenied, "cannot create a top-level mailbox in another account");
-  service.require(actor, "~" + ref.owner.name + "@" + ref.owner.domain + "/" + parent, right::create);
+  auto record = store_.reader().find_mailbox(ref.owner_id, parent);
+  check_rights(record ? rights_in(actor, ref, *record) : 0, record.has_value(), right::create, ref.name_of(parent));
 }
-}  // namespace
 
 awaitable<void> MailboxService::create(const Actor& actor, std::string name, std::string mailbox_class) {
   bool pure_folder = name.size() > 1 && name.back() == '/';
@@ -107,8 +115,8 @@ awaitable<void> MailboxService::create(const Actor& actor, std::string name, std
   check_mailbox_class(mailbox_class);
   auto ref = resolve(actor, name);
   if (ref.record) throw Failure(ErrorCode::alreadyExists, "mailbox already exists: " + name);
-  check_can_create_in(*this, actor, ref);
-  int64_t now = now_epoch();
+  check_can_create_in(actor, ref);
+  int64_t now = now_epoch_seconds();
   co_await store_.write<int>([&](Repository& db) {
     if (db.find_mailbox(ref.owner_id, ref.local_name)) throw Failure(ErrorCode::alreadyExists, "mailbox already exists: " + name);
     db.insert_mailbox(ref.owner_id, ref.local_name, mailbox_class, pure_folder, db.next_uid_validity(now));
@@ -124,14 +132,14 @@ awaitable<void> MailboxService::rename(const Actor& actor, std::string name, std
   if (target.record) throw Failure(ErrorCode::alreadyExists, "mailbox already exists: " + new_name);
   if (is_same_or_below(target.local_name, source.local_name))
     throw Failure(ErrorCode::badRequest, "cannot rename a mailbox into itself");
-  check_can_create_in(*this, actor, target);
+  check_can_create_in(actor, target);
   bool inbox = source.local_name == "INBOX";
   if (!source.own && children) {
     for (auto& m : store_.reader().list_mailboxes(source.owner_id))
       if (m.name != source.local_name && is_same_or_below(m.name, source.local_name))
-        require(actor, "~" + source.owner.name + "@" + source.owner.domain + "/" + m.name, right::delete_box);
+        check_rights(rights_in(actor, source, m), true, right::delete_box, source.name_of(m.name));
   }
-  int64_t now = now_epoch();
+  int64_t now = now_epoch_seconds();
   co_await store_.write<int>([&](Repository& db) {
     auto current = db.find_mailbox(source.owner_id, source.local_name);
     if (!current) unknown_mailbox(name);
@@ -161,7 +169,7 @@ awaitable<void> MailboxService::remove(const Actor& actor, std::string name, boo
   for (auto& m : store_.reader().list_mailboxes(ref.owner_id))
     if (m.id != ref.record->id && is_same_or_below(m.name, ref.local_name)) below.push_back(m);
   if (children && !ref.own)
-    for (auto& m : below) require(actor, "~" + ref.owner.name + "@" + ref.owner.domain + "/" + m.name, right::delete_box);
+    for (auto& m : below) check_rights(rights_in(actor, ref, m), true, right::delete_box, ref.name_of(m.name));
   if (!children && !below.empty() && ref.record->pure_folder)
     throw Failure(ErrorCode::badRequest, "the folder has sub-mailboxes: remove them first, or use children");
   co_await store_.write<int>([&](Repository& db) {

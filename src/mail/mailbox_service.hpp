@@ -32,7 +32,9 @@ struct MailboxRef {
   Rights rights = 0;                       // the actor's effective rights
   bool own = false;
   // How the actor names it: `local_name` for its own, "~user@domain/local_name" otherwise.
-  std::string display_name() const;
+  std::string display_name() const { return name_of(local_name); }
+  // How the actor names another mailbox of the same owner.
+  std::string name_of(std::string_view local) const;
 };
 
 struct MailboxListEntry {
@@ -88,6 +90,10 @@ class MailboxService {
   boost::asio::awaitable<void> update_acl(const Actor& actor, std::string name, std::vector<AclChange> changes);
 
  private:
+  // The actor's rights in `mailbox`, one of `owner`'s mailboxes.
+  Rights rights_in(const Actor& actor, const MailboxRef& owner, const store::MailboxRecord& mailbox);
+  // Creating `ref` in another account needs the "k" right on its parent.
+  void check_can_create_in(const Actor& actor, const MailboxRef& ref);
   std::vector<MailboxListEntry> list_own(const Actor& actor, const ListOptions& options);
   std::vector<MailboxListEntry> list_foreign(const Actor& actor, const ListOptions& options);
 

@@ -10,6 +10,7 @@
 
 #include "base/error.hpp"
 #include "base/run_blocking.hpp"
+#include "base/text.hpp"
 #include "base/time_format.hpp"
 
 namespace ximssd::mail {
@@ -18,7 +19,6 @@ using boost::asio::awaitable;
 
 namespace {
 
-int64_t now_epoch() { return now_seconds().time_since_epoch().count(); }
 
 size_t header_length(std::string_view message) {
   size_t lf = message.find("\n\n");
@@ -31,14 +31,6 @@ size_t header_length(std::string_view message) {
 std::string addresses(InternetAddressList* list) {
   if (!list || internet_address_list_length(list) == 0) return {};
   return mime::take_gstring(internet_address_list_to_string(list, nullptr, FALSE));
-}
-
-std::string trimmed(const char* value) {
-  if (!value) return {};
-  std::string_view v(value);
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t' || v.front() == '\r' || v.front() == '\n')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r' || v.back() == '\n')) v.remove_suffix(1);
-  return std::string(v);
 }
 
 }  // namespace
@@ -55,9 +47,10 @@ store::CachedHeader cache_header(std::string_view message) {
   out.to = addresses(g_mime_message_get_to(parsed));
   out.cc = addresses(g_mime_message_get_cc(parsed));
   if (const char* id = g_mime_message_get_message_id(parsed)) out.message_id = id;
-  out.in_reply_to = trimmed(g_mime_object_get_header(GMIME_OBJECT(parsed), "In-Reply-To"));
+  const char* in_reply_to = g_mime_object_get_header(GMIME_OBJECT(parsed), "In-Reply-To");
+  out.in_reply_to = trim_whitespace(in_reply_to ? in_reply_to : "");
   if (GDateTime* date = g_mime_message_get_date(parsed)) out.sent_date = g_date_time_to_unix(date);
-  out.imap_envelope = mime::imap_envelope(message.substr(0, static_cast<size_t>(out.header_size)));
+  out.imap_envelope = mime::imap_envelope(parsed);
   return out;
 }
 
@@ -69,7 +62,7 @@ MessageIngest::Prepared MessageIngest::prepare(int64_t mailbox_id, const Incomin
   p.row.mailbox_id = mailbox_id;
   p.row.blob_id = p.blob.id;
   p.row.size = static_cast<int64_t>(message.bytes.size());
-  p.row.internal_date = message.internal_date ? message.internal_date : now_epoch();
+  p.row.internal_date = message.internal_date ? message.internal_date : now_epoch_seconds();
   p.row.flags = message.flags;
   p.row.keywords = message.keywords;
   return p;

@@ -32,14 +32,14 @@ class MessageIngest {
   // one transaction and one durable commit. Blocking.
   std::vector<store::AppendedMessage> append_batch_now(int64_t mailbox_id, std::vector<IncomingMessage>& messages);
 
-  // Staging, exposed for the load tools: writes the body and computes the cached fields.
+ private:
+  // Writes the body (staged, not yet published) and computes the row with its cached fields.
   struct Prepared {
     store::StagedBlob blob;
     store::NewMessage row;
   };
   Prepared prepare(int64_t mailbox_id, const IncomingMessage& message);
 
- private:
   store::Store& store_;
   MailboxService& mailboxes_;
   boost::asio::thread_pool* pool_;

@@ -233,7 +233,7 @@ GMimeMessage* compose(pugi::xml_node email, const ComposeOptions& options, int d
       g_mime_object_set_header(object, "Message-ID", ("<" + id + ">").c_str(), nullptr);
     }
     if (!has_date) {
-      GDateTime* now = g_date_time_new_from_unix_utc(options.now ? options.now : now_seconds().time_since_epoch().count());
+      GDateTime* now = g_date_time_new_from_unix_utc(options.now ? options.now : now_epoch_seconds());
       g_mime_message_set_date(message.get(), now);
       g_date_time_unref(now);
     }

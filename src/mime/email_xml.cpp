@@ -43,14 +43,6 @@ bool is_mime_field(std::string_view name) {
   return iequals(name, "MIME-Version") || (name.size() > 8 && iequals(name.substr(0, 8), "Content-"));
 }
 
-std::string trim(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t' || v.front() == '\r' || v.front() == '\n'))
-    v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r' || v.back() == '\n'))
-    v.remove_suffix(1);
-  return std::string(v);
-}
-
 // Folded lines become one line: each line break with the whitespace around it becomes one
 // space, so that refolding (which may use a tab) reads back the same.
 std::string unfold(std::string_view raw) {
@@ -66,7 +58,7 @@ std::string unfold(std::string_view raw) {
     while (i + 1 < raw.size() && (raw[i + 1] == '\r' || raw[i + 1] == '\n' || raw[i + 1] == ' ' || raw[i + 1] == '\t')) ++i;
     out += ' ';
   }
-  return trim(out);
+  return trim_whitespace(out);
 }
 
 void write_mailbox(xml::XmlWriter& out, const std::string& field, InternetAddress* address) {
@@ -79,7 +71,7 @@ void write_mailbox(xml::XmlWriter& out, const std::string& field, InternetAddres
   const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address));
   const char* name = internet_address_get_name(address);
   out.open(field);
-  if (name && *name) out.attr("realName", to_valid_utf8(trim(name)));
+  if (name && *name) out.attr("realName", to_valid_utf8(trim_whitespace(name)));
   out.text(to_valid_utf8(addr ? addr : ""));
   out.close();
 }
@@ -87,7 +79,7 @@ void write_mailbox(xml::XmlWriter& out, const std::string& field, InternetAddres
 void write_addresses(xml::XmlWriter& out, const std::string& field, const std::string& value) {
   GPtr<InternetAddressList> list(internet_address_list_parse(nullptr, value.c_str()));
   if (!list || internet_address_list_length(list.get()) == 0) {
-    if (trim(value) == "<>") out.element(field, "");  // an empty Return-Path
+    if (trim_whitespace(value) == "<>") out.element(field, "");  // an empty Return-Path
     else out.element(field, to_valid_utf8(value));
     return;
   }
@@ -122,13 +114,13 @@ void write_phones(xml::XmlWriter& out, const std::string& field, const std::stri
   size_t start = 0;
   while (start <= value.size()) {
     size_t comma = value.find(',', start);
-    std::string item = trim(std::string_view(value).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    std::string item = trim_whitespace(std::string_view(value).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     if (!item.empty()) {
       out.open(field);
       size_t colon = item.find(':');
       if (colon != std::string::npos && colon > 0 && item.find_first_of("0123456789+") > colon) {
-        out.attr("type", to_valid_utf8(trim(item.substr(0, colon))));
-        item = trim(item.substr(colon + 1));
+        out.attr("type", to_valid_utf8(trim_whitespace(item.substr(0, colon))));
+        item = trim_whitespace(item.substr(colon + 1));
       }
       out.text(to_valid_utf8(item));
       out.close();
@@ -177,7 +169,7 @@ void render_header_fields(xml::XmlWriter& out, GMimeObject* object, const Render
     } else if (iequals(name, "X-Telnum")) {
       write_phones(out, name, value);
     } else {
-      out.element(name, to_valid_utf8(trim(take_gstring(g_mime_utils_header_decode_text(nullptr, value.c_str())))));
+      out.element(name, to_valid_utf8(trim_whitespace(take_gstring(g_mime_utils_header_decode_text(nullptr, value.c_str())))));
     }
   }
 }

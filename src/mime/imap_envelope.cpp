@@ -1,5 +1,6 @@
 #include "mime/imap_envelope.hpp"
 
+#include "base/text.hpp"
 #include "mime/gmime_support.hpp"
 
 namespace ximssd::mime {
@@ -21,9 +22,7 @@ std::string raw_header(GMimeMessage* message, const char* name) {
   std::string out;
   for (const char* p = raw; *p; ++p)
     if (*p != '\r' && *p != '\n') out += *p;
-  size_t start = out.find_first_not_of(" \t");
-  size_t end = out.find_last_not_of(" \t");
-  return start == std::string::npos ? std::string() : out.substr(start, end - start + 1);
+  return trim_whitespace(out);
 }
 
 std::string header_string(GMimeMessage* message, const char* name) {
@@ -81,8 +80,11 @@ std::string imap_string(const char* text) {
 
 std::string imap_envelope(std::string_view message_header) {
   auto message = parse_message(message_header);
-  if (!message) return "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)";
-  GMimeMessage* m = message.get();
+  return imap_envelope(message.get());
+}
+
+std::string imap_envelope(GMimeMessage* m) {
+  if (!m) return "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)";
   std::string from = address_list(g_mime_message_get_from(m));
   std::string sender = address_list(g_mime_message_get_sender(m));
   std::string reply_to = address_list(g_mime_message_get_reply_to(m));

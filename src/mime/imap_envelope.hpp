@@ -2,6 +2,8 @@
 // stored with the message, so that FETCH ENVELOPE never reads the body file.
 #pragma once
 
+#include <gmime/gmime.h>
+
 #include <string>
 #include <string_view>
 
@@ -11,6 +13,8 @@ namespace ximssd::mime {
 // NIL for an absent field, quoted strings, literals for text a quoted string cannot carry.
 // Sender and Reply-To default to From, as RFC 3501 requires.
 std::string imap_envelope(std::string_view message_header);
+// The same for a message already parsed (the append path parses each header once).
+std::string imap_envelope(GMimeMessage* message);
 
 // An IMAP string: NIL for null, a quoted string when it can be one, else a literal.
 std::string imap_string(const char* text);

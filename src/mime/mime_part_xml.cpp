@@ -24,13 +24,23 @@ std::string decoded_content(GMimePart* part) {
   return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
 }
 
-// Bytes of the part's data after decoding, estimated from its encoded size.
-int64_t estimated_size(GMimeObject* object) {
+int64_t measure(GMimeObject* object, RenderState& state);
+
+// Bytes of the part's data after decoding, estimated from its encoded size; computed once per
+// part of a render.
+int64_t estimated_size(GMimeObject* object, RenderState& state) {
+  if (auto it = state.sizes.find(object); it != state.sizes.end()) return it->second;
+  int64_t size = measure(object, state);  // may add the sizes of the parts inside
+  state.sizes.emplace(object, size);
+  return size;
+}
+
+int64_t measure(GMimeObject* object, RenderState& state) {
   if (GMIME_IS_MULTIPART(object)) {
     int64_t total = 0;
     GMimeMultipart* multipart = GMIME_MULTIPART(object);
     for (int i = 0; i < g_mime_multipart_get_count(multipart); ++i)
-      total += estimated_size(g_mime_multipart_get_part(multipart, i));
+      total += estimated_size(g_mime_multipart_get_part(multipart, i), state);
     return total;
   }
   if (GMIME_IS_MESSAGE_PART(object)) {
@@ -183,7 +193,7 @@ void render_part(xml::XmlWriter& out, GMimeObject* part, const std::string& part
   GMimeContentType* ct = g_mime_object_get_content_type(part);
   std::string type = lower(ct ? g_mime_content_type_get_media_type(ct) : "text");
   std::string subtype = lower(ct ? g_mime_content_type_get_media_subtype(ct) : "plain");
-  int64_t size = estimated_size(part);
+  int64_t size = estimated_size(part, state);
   out.open("MIME");
   write_attributes(out, part, part_id, size);
   if (state.depth >= kMaxNesting) {

@@ -5,6 +5,7 @@
 #include <gmime/gmime.h>
 
 #include <string>
+#include <unordered_map>
 
 #include "formats/xml/xml_writer.hpp"
 #include "mime/email_xml.hpp"
@@ -15,6 +16,9 @@ struct RenderState {
   const RenderOptions& options;
   int64_t included = 0;  // bytes of body data included so far (for totalSizeLimit)
   int depth = 0;         // nesting of parts and enclosed messages
+  // Estimated sizes already computed: a multipart's size is the sum of its parts', which are
+  // rendered next, so each part is measured once.
+  std::unordered_map<GMimeObject*, int64_t> sizes;
 };
 
 // Parts nested deeper than this are written without their content, with parseError.

@@ -2,8 +2,6 @@
 // without a writer thread (writes commit on the calling thread, beside a live server if any).
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -34,12 +32,5 @@ struct AdminStore {
   std::unique_ptr<store::Store> store;
   mail::AccountService accounts;
 };
-
-// --data, --config and --set, on every subcommand.
-inline void add_common(CLI::App* cmd, CommonOptions& common) {
-  cmd->add_option("--data", common.data_dir, "data directory")->capture_default_str();
-  cmd->add_option("--config", common.config_file, "configuration file (TOML)");
-  cmd->add_option("--set", common.overrides, "override a configuration key: section.key=value");
-}
 
 }  // namespace ximssd::server

@@ -25,7 +25,7 @@ int run_import(const CommonOptions& common, const std::string& kind, const std::
   auto& store = *s.store;
   auto record = store.reader().find_mailbox(account->id, mailbox);
   if (!record) {
-    int64_t now = now_seconds().time_since_epoch().count();
+    int64_t now = now_epoch_seconds();
     store.write_now([&](store::Repository& db) { db.insert_mailbox(account->id, mailbox, "", false, db.next_uid_validity(now)); });
     record = store.reader().find_mailbox(account->id, mailbox);
   }

@@ -22,14 +22,9 @@ int main(int argc, char** argv) {
   CommonOptions common;
   std::function<int()> action;
 
-  auto add_serve_options = [&](CLI::App* cmd) {
-    cmd->add_option("--data", common.data_dir, "data directory")->capture_default_str();
-    cmd->add_option("--config", common.config_file, "configuration file (TOML)");
-    cmd->add_option("--set", common.overrides, "override a configuration key: section.key=value");
-  };
   auto* serve_cmd = app.add_subcommand("serve", "run the server (the default)");
-  add_serve_options(serve_cmd);
-  add_serve_options(&app);  // `ximssd --data DIR` alone also serves
+  add_common(serve_cmd, common);
+  add_common(&app, common);  // `ximssd --data DIR` alone also serves
   add_admin_commands(app, common, action);
   add_import_command(app, common, action);
 

@@ -38,7 +38,7 @@ awaitable<void> message_append(Request& r) {
     return it == r.session().uploads.end() ? nullptr : &it->second;
   };
   options.host = r.ctx.default_domain;
-  options.now = now_seconds().time_since_epoch().count();
+  options.now = now_epoch_seconds();
   message.bytes = mime::compose_message(email, options);
 
   // With mailboxClass (even empty) a missing target mailbox is created first.
