@@ -174,11 +174,12 @@ void render_header_fields(xml::XmlWriter& out, GMimeObject* object, const Render
   }
 }
 
-void render_message(xml::XmlWriter& out, GMimeMessage* message, RenderState& state, bool headers_only) {
+void render_message(xml::XmlWriter& out, GMimeMessage* message, RenderState& state, bool headers_only,
+                    const std::string& part_id) {
   out.open("EMail");
   render_header_fields(out, GMIME_OBJECT(message), state.options);
   GMimeObject* body = g_mime_message_get_mime_part(message);
-  if (!headers_only && body && !is_absent_body(message, body)) render_part(out, body, "", state);
+  if (!headers_only && body && !is_absent_body(message, body)) render_part(out, body, part_id, state, false);
   out.close();
 }
 

@@ -189,13 +189,14 @@ Body body_kind(const std::string& type, const std::string& subtype) {
 
 }  // namespace
 
-void render_part(xml::XmlWriter& out, GMimeObject* part, const std::string& part_id, RenderState& state) {
+void render_part(xml::XmlWriter& out, GMimeObject* part, const std::string& part_id, RenderState& state,
+                 bool shows_id) {
   GMimeContentType* ct = g_mime_object_get_content_type(part);
   std::string type = lower(ct ? g_mime_content_type_get_media_type(ct) : "text");
   std::string subtype = lower(ct ? g_mime_content_type_get_media_subtype(ct) : "plain");
   int64_t size = estimated_size(part, state);
   out.open("MIME");
-  write_attributes(out, part, part_id, size);
+  write_attributes(out, part, shows_id ? part_id : std::string(), size);
   if (state.depth >= kMaxNesting) {
     out.attr("parseError", "nested too deeply");
     out.close();
@@ -221,7 +222,7 @@ void render_part(xml::XmlWriter& out, GMimeObject* part, const std::string& part
     state.included += size;
     if (kind == Body::message && GMIME_IS_MESSAGE_PART(part)) {
       GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(part));
-      if (inner) render_message(out, inner, state, false);
+      if (inner) render_message(out, inner, state, false, part_id);
       else out.attr("parseError", "no enclosed message");
     } else if (GMIME_IS_PART(part)) {
       std::string content = decoded_content(GMIME_PART(part));

@@ -27,9 +27,14 @@ inline constexpr int kMaxNesting = 32;
 // The header fields of `object` as EMail children (MIME fields left out).
 void render_header_fields(xml::XmlWriter& out, GMimeObject* object, const RenderOptions& options);
 // <EMail> for a parsed message: its header fields, then its body unless `headers_only`.
-void render_message(xml::XmlWriter& out, GMimeMessage* message, RenderState& state, bool headers_only);
-// <MIME> for one part; `part_id` is "" for a message's top part.
-void render_part(xml::XmlWriter& out, GMimeObject* part, const std::string& part_id, RenderState& state);
+// `part_id` is where the message is enclosed ("" for the message itself): the parts of an
+// enclosed message are numbered below the message/rfc822 part's own ID (see part_path.hpp).
+void render_message(xml::XmlWriter& out, GMimeMessage* message, RenderState& state, bool headers_only,
+                    const std::string& part_id = "");
+// <MIME> for one part. `part_id` is "" for a message's top part; a message's top part never shows
+// an ID of its own (it is the message), but its sub-parts are numbered below `part_id`.
+void render_part(xml::XmlWriter& out, GMimeObject* part, const std::string& part_id, RenderState& state,
+                 bool shows_id = true);
 
 // True when `name` may be used as an XML element or attribute name.
 bool is_xml_name(std::string_view name);
