@@ -1,5 +1,6 @@
 #include "base/text.hpp"
 
+#include <charconv>
 #include <cstdint>
 
 namespace ximssd {
@@ -89,6 +90,13 @@ bool iequals(std::string_view a, std::string_view b) {
     if (x != y) return false;
   }
   return true;
+}
+
+std::optional<int64_t> parse_decimal(std::string_view text) {
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || text.front() == '-' || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
 }
 
 bool is_yes(std::string_view value) {

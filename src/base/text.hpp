@@ -1,6 +1,8 @@
 // Small text helpers shared by every layer.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +16,8 @@ std::string ascii_lower(std::string_view s);
 std::string trim_whitespace(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 bool is_yes(std::string_view value);  // "yes", "1", "true" (case-insensitive)
+// A non-negative decimal number with nothing around it (no sign, no spaces), or nothing.
+std::optional<int64_t> parse_decimal(std::string_view text);
 // Splits "name@domain" at the last '@'; domain is empty when there is none.
 std::pair<std::string, std::string> split_address(std::string_view address);
 

@@ -42,7 +42,8 @@ store::CachedHeader cache_header(std::string_view message) {
   auto owned = mime::parse_message(message.substr(0, static_cast<size_t>(out.header_size)));
   if (!owned) return out;
   GMimeMessage* parsed = owned.get();
-  if (const char* subject = g_mime_message_get_subject(parsed)) out.subject = subject;
+  if (const char* subject = g_mime_object_get_header(GMIME_OBJECT(parsed), "Subject"))
+    out.subject = trim_whitespace(mime::decode_header_text(subject));
   out.from = addresses(g_mime_message_get_from(parsed));
   out.to = addresses(g_mime_message_get_to(parsed));
   out.cc = addresses(g_mime_message_get_cc(parsed));
@@ -68,8 +69,9 @@ MessageIngest::Prepared MessageIngest::prepare(int64_t mailbox_id, const Incomin
   return p;
 }
 
-awaitable<store::AppendedMessage> MessageIngest::append(const Actor& actor, std::string mailbox, IncomingMessage message) {
-  auto ref = mailboxes_.require(actor, mailbox, right::insert);
+awaitable<store::AppendedMessage> MessageIngest::append(const Actor& actor, std::string mailbox, IncomingMessage message,
+                                                        std::optional<Replacement> replace) {
+  auto ref = mailboxes_.require(actor, mailbox, replace ? right::insert | right::delete_msg | right::expunge : right::insert);
   if (ref.record->pure_folder) throw Failure(ErrorCode::badRequest, "the folder cannot hold messages: " + mailbox);
   int64_t mailbox_id = ref.record->id;
   // Parsing and writing the body are blocking work: keep them off the network threads.
@@ -78,7 +80,21 @@ awaitable<store::AppendedMessage> MessageIngest::append(const Actor& actor, std:
   else prepared = prepare(mailbox_id, message);
   std::vector<store::StagedBlob> blobs{prepared.blob};
   co_return co_await store_.write<store::AppendedMessage>(
-      [&](store::Repository& db) { return db.append_message(prepared.row); }, std::move(blobs));
+      [&](store::Repository& db) {
+        if (!replace) return db.append_message(prepared.row);
+        using Mode = Replacement::Mode;
+        auto old = replace->mode == Mode::orig_uid ? db.find_message_by_orig_uid(mailbox_id, replace->uid)
+                                                   : db.find_message(mailbox_id, replace->uid);
+        if (!old && replace->mode != Mode::plain)
+          throw Failure(ErrorCode::notFound, std::string(replace->mode == Mode::orig_uid ? "no message with ORIGUID "
+                                                                                           : "no message with UID ") +
+                                                 std::to_string(replace->uid));
+        if (old && replace->mode != Mode::plain && replace->mode != Mode::check_old) prepared.row.orig_uid = old->orig_uid;
+        auto appended = db.append_message(prepared.row);
+        if (old) db.erase_message(mailbox_id, old->uid);
+        return appended;
+      },
+      std::move(blobs));
 }
 
 std::vector<store::AppendedMessage> MessageIngest::append_batch_now(int64_t mailbox_id,

@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,14 +21,28 @@ namespace ximssd::mail {
 // display form), Message-ID, In-Reply-To, and the IMAP ENVELOPE.
 store::CachedHeader cache_header(std::string_view message);
 
+// messageAppend's replacesUID: the new message takes the place of an old one, atomically.
+struct Replacement {
+  enum class Mode {
+    plain,          // remove the old message if it is there
+    check_old,      // fail unless the old message is there
+    copy_orig_uid,  // as check_old, and the new message keeps the old one's ORIGUID
+    orig_uid,       // `uid` is an ORIGUID; otherwise as copy_orig_uid
+  };
+  int64_t uid = 0;
+  Mode mode = Mode::plain;
+};
+
 class MessageIngest {
  public:
   MessageIngest(store::Store& store, MailboxService& mailboxes, boost::asio::thread_pool* blocking_pool)
       : store_(store), mailboxes_(mailboxes), pool_(blocking_pool) {}
 
   // Appends one message to `mailbox` (needs the "i" right) and resumes once it is durable.
+  // With `replace`, the old message is removed in the same transaction (needs "t" and "e" too).
   boost::asio::awaitable<store::AppendedMessage> append(const Actor& actor, std::string mailbox,
-                                                        IncomingMessage message);
+                                                        IncomingMessage message,
+                                                        std::optional<Replacement> replace = std::nullopt);
   // Appends to a mailbox by id without rights checks (trusted callers: import, delivery), in
   // one transaction and one durable commit. Blocking.
   std::vector<store::AppendedMessage> append_batch_now(int64_t mailbox_id, std::vector<IncomingMessage>& messages);

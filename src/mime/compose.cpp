@@ -12,6 +12,9 @@
 #include "base/text.hpp"
 #include "base/time_format.hpp"
 #include "mime/gmime_support.hpp"
+#include "mime/icalendar_xml.hpp"
+#include "mime/part_path.hpp"
+#include "mime/vcard_xml.hpp"
 
 namespace ximssd::mime {
 
@@ -84,6 +87,13 @@ void add_header(GMimeObject* object, pugi::xml_node node, const std::string& nam
   for (char c : value)
     if (c == '\r' || c == '\n') bad(name + " must be one line");
   g_mime_object_append_header(object, name.c_str(), value.c_str(), "utf-8");
+  // GMime rewrites message-ID lists from what it could parse of them; keep them as given.
+  bool ascii = std::all_of(value.begin(), value.end(), [](char c) { return c > 0 && c < 127; });
+  if (ascii && (iequals(name, "References") || iequals(name, "In-Reply-To"))) {
+    GMimeHeaderList* list = g_mime_object_get_header_list(object);
+    g_mime_header_set_raw_value(g_mime_header_list_get_header_at(list, g_mime_header_list_get_count(list) - 1),
+                                (" " + value + "\n").c_str());
+  }
 }
 
 GMimeObject* compose_part(pugi::xml_node mime, const ComposeOptions& options, int depth);
@@ -174,6 +184,63 @@ GMimePart* data_part(const std::string& type, const std::string& subtype, const 
   return part;
 }
 
+// A vCard (text/directory, x-vcard, vcard), vCardGroup (text/x-vgroup) or iCalendar
+// (text/calendar) part given in its XML form, as UTF-8 text; null when `mime` holds no such form.
+GMimeObject* card_part(pugi::xml_node mime, const std::string& type, const std::string& subtype) {
+  if (type != "text") return nullptr;
+  std::string text, method;
+  if ((subtype == "directory" || subtype == "x-vcard" || subtype == "vcard") && mime.child("vCard")) {
+    text = cards_text(mime, CardKind::vcard);
+  } else if (subtype == "x-vgroup" && mime.child("vCardGroup")) {
+    text = cards_text(mime, CardKind::vgroup);
+  } else if (subtype == "calendar" && mime.child("iCalendar")) {
+    text = icalendar_text(mime.child("iCalendar"));
+    method = mime.child("iCalendar").child("vCalendar").attribute("method").value();
+  } else {
+    return nullptr;
+  }
+  GPtr<GMimeTextPart> part(g_mime_text_part_new_with_subtype(subtype.c_str()));
+  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(text.data(), text.size()));
+  GPtr<GMimeDataWrapper> content(g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
+  g_mime_part_set_content(GMIME_PART(part.get()), content.get());
+  g_mime_text_part_set_charset(part.get(), "utf-8");
+  GMimeObject* object = GMIME_OBJECT(part.get());
+  if (subtype == "directory") g_mime_object_set_content_type_parameter(object, "profile", "vCard");
+  for (char& c : method)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  if (!method.empty()) g_mime_object_set_content_type_parameter(object, "method", method.c_str());
+  g_mime_part_set_content_encoding(GMIME_PART(object),
+                                   g_mime_part_get_best_content_encoding(GMIME_PART(object), GMIME_ENCODING_CONSTRAINT_8BIT));
+  return GMIME_OBJECT(part.release());
+}
+
+// copyMIME: a stored message as a message/rfc822 part, or one of its parts.
+GMimeObject* copied_part(pugi::xml_node copy, const ComposeOptions& options) {
+  std::string_view folder = copy.attribute("folder").value();
+  if (folder.empty()) {
+    if (copy.attribute("calendar")) throw Failure(ErrorCode::unavailable, "copyMIME from calendars is not available yet");
+    bad("copyMIME needs folder and UID");
+  }
+  auto uid = parse_decimal(copy.attribute("UID").value());
+  if (!uid) bad("copyMIME needs a numeric UID");
+  if (!options.find_message) bad("copyMIME cannot be used here");
+  std::string text = options.find_message(folder, *uid);
+  auto source = parse_message(text);
+  if (!source) bad("the message to copy cannot be parsed");
+  std::string_view part_id = copy.attribute("partID").value();
+  if (part_id.empty()) return GMIME_OBJECT(g_mime_message_part_new_with_message("rfc822", source.get()));
+  GMimeObject* part = find_part(source.get(), part_id);
+  if (!part) bad("message " + std::to_string(*uid) + " has no part " + std::string(part_id));
+  // The part outlives the source message: the new message holds its own reference.
+  g_object_ref(part);
+  GMimeHeaderList* headers = g_mime_object_get_header_list(part);
+  for (int i = g_mime_header_list_get_count(headers) - 1; i >= 0; --i) {
+    std::string name = g_mime_header_get_name(g_mime_header_list_get_header_at(headers, i));
+    if (!(name.size() > 8 && iequals(name.substr(0, 8), "Content-"))) g_mime_header_list_remove_at(headers, i);
+  }
+  return part;
+}
+
 GMimeMessage* compose(pugi::xml_node email, const ComposeOptions& options, int depth) {
   ensure_gmime();
   GPtr<GMimeMessage> message(g_mime_message_new(FALSE));
@@ -240,8 +307,12 @@ GMimeMessage* compose(pugi::xml_node email, const ComposeOptions& options, int d
   }
   GPtr<GMimeObject> part(body ? compose_part(body, options, depth + 1) : nullptr);
   if (!part) {
+    // No body element: a header block with nothing after it and no Content-Type, which is what
+    // the renderer shows as an EMail without a MIME element.
     GMimeTextPart* empty = g_mime_text_part_new_with_subtype("plain");
     g_mime_text_part_set_text(empty, "");
+    g_mime_object_remove_header(GMIME_OBJECT(empty), "Content-Type");
+    g_mime_object_remove_header(GMIME_OBJECT(empty), "Content-Transfer-Encoding");
     part.reset(GMIME_OBJECT(empty));
   }
   g_mime_message_set_mime_part(message.get(), part.get());
@@ -254,6 +325,7 @@ GMimeObject* compose_part(pugi::xml_node mime, const ComposeOptions& options, in
     GPtr<GMimeMessage> inner(compose(mime, options, depth));
     return GMIME_OBJECT(g_mime_message_part_new_with_message("rfc822", inner.get()));
   }
+  if (std::string_view(mime.name()) == "copyMIME") return copied_part(mime, options);
   if (std::string_view(mime.name()) != "MIME")
     bad(std::string(mime.name()) + " parts are not supported here");
   if (mime.attribute("fileName"))
@@ -282,6 +354,8 @@ GMimeObject* compose_part(pugi::xml_node mime, const ComposeOptions& options, in
     pugi::xml_node inner = mime.child("EMail");
     if (!inner) bad("a message/rfc822 part needs an EMail element");
     part.reset(compose_part(inner, options, depth + 1));
+  } else if (GMimeObject* card = upload ? nullptr : card_part(mime, type, subtype)) {
+    part.reset(card);
   } else if (!upload && structured_body(mime, type, subtype)) {
     part.reset(GMIME_OBJECT(data_part(type, subtype, structured_body_text(mime, type, subtype, options, depth))));
   } else if (upload) {
@@ -320,11 +394,30 @@ GMimeObject* compose_part(pugi::xml_node mime, const ComposeOptions& options, in
     GPtr<GMimeDataWrapper> content(g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
     g_mime_part_set_content(GMIME_PART(text_part.get()), content.get());
     g_mime_text_part_set_charset(text_part.get(), charset.c_str());
+    // A text whose last line has no line end: in 8bit the line end that ends the message body
+    // would become part of the text, so it is written quoted-printable, ending with a soft line
+    // break (GMime's encoder leaves the last line open).
+    bool open_last_line = !text.empty() && text.back() != '\n';
+    if (open_last_line &&
+        g_mime_part_get_best_content_encoding(GMIME_PART(text_part.get()), GMIME_ENCODING_CONSTRAINT_8BIT) !=
+            GMIME_CONTENT_ENCODING_BASE64) {
+      GMimeEncoding encoder;
+      g_mime_encoding_init_encode(&encoder, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+      std::string encoded(g_mime_encoding_outlen(&encoder, text.size()) + 4, '\0');
+      encoded.resize(g_mime_encoding_flush(&encoder, text.data(), text.size(), encoded.data()));
+      if (encoded.empty() || encoded.back() != '\n') encoded += "=\n";
+      GPtr<GMimeStream> qp(g_mime_stream_mem_new_with_buffer(encoded.data(), encoded.size()));
+      GPtr<GMimeDataWrapper> qp_content(
+          g_mime_data_wrapper_new_with_stream(qp.get(), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE));
+      g_mime_part_set_content(GMIME_PART(text_part.get()), qp_content.get());
+      g_mime_part_set_content_encoding(GMIME_PART(text_part.get()), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+    } else {
+      // 8bit when every line fits, quoted-printable (or base64) otherwise.
+      g_mime_part_set_content_encoding(
+          GMIME_PART(text_part.get()),
+          g_mime_part_get_best_content_encoding(GMIME_PART(text_part.get()), GMIME_ENCODING_CONSTRAINT_8BIT));
+    }
     if (flowed) g_mime_object_set_content_type_parameter(GMIME_OBJECT(text_part.get()), "format", "flowed");
-    // 8bit when every line fits, quoted-printable (or base64) otherwise.
-    g_mime_part_set_content_encoding(
-        GMIME_PART(text_part.get()),
-        g_mime_part_get_best_content_encoding(GMIME_PART(text_part.get()), GMIME_ENCODING_CONSTRAINT_8BIT));
     part.reset(GMIME_OBJECT(text_part.release()));
   } else {
     // Inline data: the element's text is the part's data in base64.
@@ -394,13 +487,48 @@ std::string flowed_text(const std::string& text) {
   return out;
 }
 
+bool is_body_field(std::string_view name) {
+  return iequals(name, "MIME-Version") || (name.size() > 8 && iequals(name.substr(0, 8), "Content-"));
+}
+
+// EMail uploadID: the upload is the message; the EMail's header elements go over its header.
+GMimeMessage* uploaded_message(pugi::xml_node email, const ComposeOptions& options) {
+  std::string_view id = email.attribute("uploadID").value();
+  const UploadedFile* upload = options.find_upload ? options.find_upload(id) : nullptr;
+  if (!upload) throw Failure(ErrorCode::notFound, "no uploaded file " + std::string(id));
+  GPtr<GMimeMessage> message(parse_message(upload->data).release());
+  if (!message) bad("the uploaded file " + std::string(id) + " is not a message");
+  if (email.find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; })) {
+    ComposeOptions header_only = options;
+    header_only.add_missing_fields = false;
+    GPtr<GMimeMessage> fields(compose(email, header_only, 0));
+    GMimeObject* target = GMIME_OBJECT(message.get());
+    GMimeHeaderList* given = g_mime_object_get_header_list(GMIME_OBJECT(fields.get()));
+    // The composed body's own fields (Content-*, MIME-Version) are not the XML's: skip them.
+    for (int i = 0; i < g_mime_header_list_get_count(given); ++i) {
+      std::string name = g_mime_header_get_name(g_mime_header_list_get_header_at(given, i));
+      if (!is_body_field(name)) g_mime_object_remove_header(target, name.c_str());
+    }
+    for (int i = 0; i < g_mime_header_list_get_count(given); ++i) {
+      GMimeHeader* header = g_mime_header_list_get_header_at(given, i);
+      std::string name = g_mime_header_get_name(header);
+      if (is_body_field(name)) continue;
+      g_mime_object_append_header(target, name.c_str(), g_mime_header_get_value(header), nullptr);
+      // Keep the field exactly as composed (its encoding and folding), not re-encoded.
+      GMimeHeaderList* list = g_mime_object_get_header_list(target);
+      g_mime_header_set_raw_value(g_mime_header_list_get_header_at(list, g_mime_header_list_get_count(list) - 1),
+                                  g_mime_header_get_raw_value(header));
+    }
+  }
+  return message.release();
+}
+
 std::string compose_message(pugi::xml_node email, const ComposeOptions& options) {
   if (std::string_view(email.name()) != "EMail") bad("the message must be an EMail element");
-  if (email.attribute("uploadID"))
-    throw Failure(ErrorCode::unavailable, "a whole message cannot be taken from an upload yet (EMail uploadID)");
+
   if (is_yes(email.attribute("sign").value()) || is_yes(email.attribute("encrypt").value()))
     throw Failure(ErrorCode::unavailable, "signing and encrypting need an unlocked S/MIME key (SMIMEUnlock)");
-  GPtr<GMimeMessage> message(compose(email, options, 0));
+  GPtr<GMimeMessage> message(email.attribute("uploadID") ? uploaded_message(email, options) : compose(email, options, 0));
   GMimeFormatOptions* format = g_mime_format_options_new();
   g_mime_format_options_set_newline_format(format, GMIME_NEWLINE_FORMAT_DOS);
   std::string out = take_gstring(g_mime_object_to_string(GMIME_OBJECT(message.get()), format));

@@ -20,6 +20,9 @@ struct UploadedFile {
 struct ComposeOptions {
   // Finds a file of the uploaded-file set by uploadID (null when there is none).
   std::function<const UploadedFile*(std::string_view upload_id)> find_upload;
+  // Finds a stored message for copyMIME, by Folder View name and UID: its text as stored.
+  // Throws Failure when the view or the message is unknown or may not be read.
+  std::function<std::string(std::string_view folder, int64_t uid)> find_message;
   std::string host = "localhost";  // for generated Message-IDs
   int64_t now = 0;                 // seconds since the epoch, for a generated Date
   bool keep_bcc = true;            // false when the message is being sent
@@ -27,7 +30,10 @@ struct ComposeOptions {
 };
 
 // A part's data may come from an uploaded file (`uploadID`), or be given inline as the MIME
-// element's text: the text itself for text parts, base64 for every other type.
+// element's text: the text itself for text parts, base64 for every other type. `copyMIME`
+// copies a stored message (as a message/rfc822 part) or one of its parts (without the part's
+// non-MIME header fields). With `uploadID` on the EMail element the upload is the whole
+// message, and the EMail's header elements replace or add fields of its header.
 // The message text, CRLF line ends. Throws Failure(badRequest) saying what is wrong with the
 // XML (an unknown part source, a part without type, bad addresses...).
 std::string compose_message(pugi::xml_node email, const ComposeOptions& options);

@@ -7,6 +7,7 @@
 #include "base/text.hpp"
 #include "base/time_format.hpp"
 #include "mime/gmime_support.hpp"
+#include "mime/part_path.hpp"
 #include "mime/render_state.hpp"
 
 namespace ximssd::mime {
@@ -59,6 +60,17 @@ std::string unfold(std::string_view raw) {
     out += ' ';
   }
   return trim_whitespace(out);
+}
+
+std::string collapse_spaces(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    bool space = c == ' ' || c == '\t';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 
 void write_mailbox(xml::XmlWriter& out, const std::string& field, InternetAddress* address) {
@@ -130,16 +142,22 @@ void write_phones(xml::XmlWriter& out, const std::string& field, const std::stri
   }
 }
 
-// A header block with nothing after it (and no Content-Type) has no body to show: the
-// reference's first example renders such a message without a MIME element.
-bool is_absent_body(GMimeMessage* message, GMimeObject* body) {
-  if (!GMIME_IS_PART(body) || g_mime_object_get_header(GMIME_OBJECT(message), "Content-Type")) return false;
+// A plain-text body with no data has nothing to show: the reference's first example renders
+// such a message (a header block with nothing after it) without a MIME element. "No data" is
+// judged after decoding, so that a message composed from such an EMail renders the same.
+bool is_absent_body(GMimeObject* body) {
+  if (!GMIME_IS_PART(body)) return false;
+  GMimeContentType* type = g_mime_object_get_content_type(body);
+  if (type && !g_mime_content_type_is_type(type, "text", "plain")) return false;
   GMimeDataWrapper* wrapper = g_mime_part_get_content(GMIME_PART(body));
-  GMimeStream* stream = wrapper ? g_mime_data_wrapper_get_stream(wrapper) : nullptr;
-  return !stream || g_mime_stream_length(stream) <= 0;
+  if (!wrapper) return true;
+  GPtr<GMimeStream> sink(g_mime_stream_null_new());
+  return g_mime_data_wrapper_write_to_stream(wrapper, sink.get()) <= 0;
 }
 
 }  // namespace
+
+bool is_address_field(std::string_view name) { return one_of(kAddressFields, name); }
 
 bool is_xml_name(std::string_view name) {
   if (name.empty()) return false;
@@ -168,8 +186,11 @@ void render_header_fields(xml::XmlWriter& out, GMimeObject* object, const Render
       write_priority(out, name, value);
     } else if (iequals(name, "X-Telnum")) {
       write_phones(out, name, value);
+    } else if (iequals(name, "References") || iequals(name, "In-Reply-To")) {
+      // Lists of message IDs: how many spaces separate them carries no meaning.
+      out.element(name, to_valid_utf8(collapse_spaces(value)));
     } else {
-      out.element(name, to_valid_utf8(trim_whitespace(take_gstring(g_mime_utils_header_decode_text(nullptr, value.c_str())))));
+      out.element(name, to_valid_utf8(trim_whitespace(decode_header_text(value))));
     }
   }
 }
@@ -179,7 +200,7 @@ void render_message(xml::XmlWriter& out, GMimeMessage* message, RenderState& sta
   out.open("EMail");
   render_header_fields(out, GMIME_OBJECT(message), state.options);
   GMimeObject* body = g_mime_message_get_mime_part(message);
-  if (!headers_only && body && !is_absent_body(message, body)) render_part(out, body, part_id, state, false);
+  if (!headers_only && body && !is_absent_body(body)) render_part(out, body, part_id, state, false);
   out.close();
 }
 
@@ -191,6 +212,23 @@ void render_email(xml::XmlWriter& out, std::string_view message, const RenderOpt
     return;
   }
   render_message(out, parsed.get(), state, false);
+}
+
+bool render_message_part(xml::XmlWriter& out, std::string_view message, std::string_view part_id,
+                         const RenderOptions& options) {
+  if (part_id.empty()) {
+    render_email(out, message, options);
+    return true;
+  }
+  auto parsed = parse_message(message);
+  GMimeObject* part = parsed ? find_part(parsed.get(), part_id) : nullptr;
+  if (!part) return false;
+  RenderState state{options};
+  std::string id(part_id);
+  GMimeMessage* inner = GMIME_IS_MESSAGE_PART(part) ? g_mime_message_part_get_message(GMIME_MESSAGE_PART(part)) : nullptr;
+  if (inner) render_message(out, inner, state, false, id);
+  else render_part(out, part, id, state);
+  return true;
 }
 
 std::string render_email_xml(std::string_view message, const RenderOptions& options) {

@@ -1,6 +1,10 @@
 #include "mime/gmime_support.hpp"
 
+#include <algorithm>
 #include <mutex>
+#include <optional>
+
+#include "base/base64.hpp"
 
 namespace ximssd::mime {
 
@@ -21,6 +25,62 @@ GPtr<GMimeMessage> parse_message(std::string_view bytes) {
   GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
   GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   return GPtr<GMimeMessage>(g_mime_parser_construct_message(parser.get(), nullptr));
+}
+
+}  // namespace ximssd::mime
+
+namespace ximssd::mime {
+
+namespace {
+
+// "=?charset?B?payload?=" with a padded payload, rewritten as "=?charset?Q?...?=" (same bytes).
+std::string unpadded_words(std::string_view text) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t start = text.find("=?", pos);
+    if (start == std::string_view::npos) break;
+    size_t q1 = text.find('?', start + 2);
+    size_t q2 = q1 == std::string_view::npos ? q1 : text.find('?', q1 + 1);
+    size_t end = q2 == std::string_view::npos ? q2 : text.find("?=", q2 + 1);
+    if (end == std::string_view::npos) break;
+    std::string_view encoding = text.substr(q1 + 1, q2 - q1 - 1);
+    std::string_view payload = text.substr(q2 + 1, end - q2 - 1);
+    std::optional<std::string> bytes;
+    if ((encoding == "B" || encoding == "b") && !payload.empty() && payload.back() == '=')
+      bytes = base64_decode(payload);
+    out.append(text.substr(pos, start - pos));
+    if (!bytes) {
+      out.append(text.substr(start, end + 2 - start));
+    } else {
+      out.append(text.substr(start, q1 + 1 - start)).append("Q?");
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      for (unsigned char c : *bytes) {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+          out += static_cast<char>(c);
+        } else {
+          out += '=';
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        }
+      }
+      out.append("?=");
+    }
+    pos = end + 2;
+  }
+  out.append(text.substr(std::min(pos, text.size())));
+  return out;
+}
+
+}  // namespace
+
+std::string decode_header_text(std::string_view raw) {
+  ensure_gmime();
+  std::string text = unpadded_words(raw);
+  std::string decoded = take_gstring(g_mime_utils_header_decode_text(nullptr, text.c_str()));
+  // A field is one line: line breaks smuggled in through encoded words do not survive decoding.
+  std::replace_if(decoded.begin(), decoded.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; }, ' ');
+  return decoded;
 }
 
 }  // namespace ximssd::mime

@@ -24,6 +24,12 @@ using GPtr = std::unique_ptr<T, GObjectUnref>;
 // Takes ownership of a g_malloc'ed string (null gives "").
 std::string take_gstring(char* text);
 
+// A header field's text with its RFC 2047 encoded words decoded (to UTF-8). GMime decodes
+// adjacent base64 words of one charset as one run, which stops at the first word's "="
+// padding and loses the rest; such words are turned into their "Q" form first. Line breaks
+// that encoded words carry become spaces.
+std::string decode_header_text(std::string_view raw);
+
 // Parses `bytes` (a whole message, or only a header block) without copying them; the returned
 // message must not outlive `bytes`. Null when GMime cannot make a message of it.
 GPtr<GMimeMessage> parse_message(std::string_view bytes);

@@ -68,8 +68,9 @@ int serve(const Config& config) {
   ximss::KnownValues known_values;
   mail::MailboxService mailboxes(db);
   mail::MessageIngest ingest(db, mailboxes, &blocking);
-  ximss::XimssContext ximss_ctx{config.ximss, default_domain, accounts, mailboxes, ingest,   sasl, throttle,
-                                sessions,     strings,        known_values, blocking, tls.get()};
+  mail::MessageService messages(db, mailboxes);
+  ximss::XimssContext ximss_ctx{config.ximss, default_domain, accounts,     mailboxes, ingest,    messages, sasl,
+                                throttle,     sessions,       strings,      known_values, blocking, tls.get()};
 
   unsigned threads = config.io_threads ? config.io_threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context io(static_cast<int>(threads));

@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 
@@ -170,7 +172,9 @@ void BlobStore::discard(const StagedBlob& blob) noexcept {
   if (!blob.temp_path.empty()) ::unlink(blob.temp_path.c_str());
 }
 
-std::string BlobStore::read(std::string_view id) const {
+std::string BlobStore::read(std::string_view id) const { return read_prefix(id, SIZE_MAX); }
+
+std::string BlobStore::read_prefix(std::string_view id, size_t limit) const {
   if (!valid_id(id)) throw Failure(ErrorCode::notFound, "no such message body");
   std::string p = path(id);
   int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
@@ -180,10 +184,10 @@ std::string BlobStore::read(std::string_view id) const {
   }
   std::string out;
   struct stat st;
-  if (::fstat(fd, &st) == 0) out.reserve(static_cast<size_t>(st.st_size));
+  if (::fstat(fd, &st) == 0) out.reserve(std::min(static_cast<size_t>(st.st_size), limit));
   char buffer[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
+  while (out.size() < limit) {
+    ssize_t n = ::read(fd, buffer, std::min(sizeof buffer, limit - out.size()));
     if (n < 0) {
       if (errno == EINTR) continue;
       ::close(fd);

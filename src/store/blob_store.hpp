@@ -55,6 +55,8 @@ class BlobStore {
   void link(const StagedBlob& blob);
 
   std::string read(std::string_view id) const;  // throws Failure(notFound) when absent
+  // The first `limit` bytes (all when shorter): a message's header without its body.
+  std::string read_prefix(std::string_view id, size_t limit) const;
   std::string path(std::string_view id) const;
   bool exists(std::string_view id) const;
 

@@ -83,7 +83,9 @@ struct CachedHeader {
   int64_t header_size = 0;  // bytes up to and including the blank line
   std::optional<int64_t> sent_date;
   std::string subject, from, to, cc, message_id, in_reply_to;
-  std::string imap_envelope;  // RFC 3501 ENVELOPE, in IMAP syntax
+  std::string imap_envelope;       // RFC 3501 ENVELOPE, in IMAP syntax
+  std::string imap_body;           // RFC 3501 BODY (no extension data)
+  std::string imap_bodystructure;  // RFC 3501 BODYSTRUCTURE
 };
 
 struct NewMessage {
@@ -94,6 +96,9 @@ struct NewMessage {
   uint32_t flags = 0;     // mail/message_flags.hpp
   std::string keywords;   // space-separated
   CachedHeader header;
+  // Set when the message replaces an erased one whose original UID it keeps (XIMSS ORIGUID).
+  std::optional<int64_t> orig_uid;
+  std::string attributes;  // XIMSS XML dictionary text, "" = no attributes
 };
 
 struct MessageRecord {
@@ -106,6 +111,8 @@ struct MessageRecord {
   int64_t size = 0;
   std::string blob_id;
   CachedHeader header;
+  int64_t orig_uid = 0;    // XIMSS ORIGUID: the UID, unless the message replaced an erased one
+  std::string attributes;  // XIMSS XML dictionary text, "" = no attributes
 };
 
 struct AppendedMessage {

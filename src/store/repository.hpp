@@ -86,6 +86,11 @@ class Repository {
   virtual AppendedMessage append_message(const NewMessage& message) = 0;
   virtual std::vector<MessageRecord> list_messages(int64_t mailbox_id) = 0;  // in UID order
   virtual std::optional<MessageRecord> find_message(int64_t mailbox_id, int64_t uid) = 0;
+  // The message whose ORIGUID is `orig_uid` (the newest, should there be several).
+  virtual std::optional<MessageRecord> find_message_by_orig_uid(int64_t mailbox_id, int64_t orig_uid) = 0;
+  virtual void set_message_attributes(int64_t mailbox_id, int64_t uid, std::string_view attributes) = 0;
+  // Erases one message (its body stays until garbage collection); false when there was none.
+  virtual bool erase_message(int64_t mailbox_id, int64_t uid) = 0;
   virtual bool blob_referenced(std::string_view blob_id) = 0;
 };
 

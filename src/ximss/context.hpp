@@ -13,6 +13,7 @@
 #include "mail/login_throttle.hpp"
 #include "mail/mailbox_service.hpp"
 #include "mail/message_ingest.hpp"
+#include "mail/message_service.hpp"
 #include "mail/sasl.hpp"
 #include "ximss/session.hpp"
 
@@ -37,6 +38,7 @@ struct XimssContext {
   mail::AccountService& accounts;
   mail::MailboxService& mailboxes;
   mail::MessageIngest& ingest;
+  mail::MessageService& messages;
   mail::SaslServer& sasl;
   mail::LoginThrottle& throttle;
   SessionRegistry& sessions;

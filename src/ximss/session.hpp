@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "formats/xml/xml_value.hpp"
+#include "mail/folder_view.hpp"
 #include "mime/compose.hpp"
 #include "store/records.hpp"
 
@@ -39,6 +40,8 @@ class Session {
   // The uploaded-file set, by uploadID: data sources for composed messages (listUploaded,
   // clearUploaded). HTTP uploads add to it.
   std::map<std::string, mime::UploadedFile> uploads;
+  // The open Folder Views, by the names the client gave them.
+  std::map<std::string, mail::FolderView> folders;
 
   // Thread-safe: hands an asynchronous message (a complete XML element) to the client.
   void deliver_async(std::string message);

@@ -37,8 +37,10 @@ std::optional<ParseError> parse_message(std::string_view text, const RequestLimi
   if (!is_valid_utf8(text))
     return ParseError{ErrorCode::malformedMessage, "message is not valid UTF-8",
                       sniff_request_id(text)};
-  // parse_default minus DOCTYPE handling: a DTD is neither needed nor wanted.
-  const unsigned options = pugi::parse_default & ~pugi::parse_doctype;
+  // parse_default minus DOCTYPE handling: a DTD is neither needed nor wanted. Text that is only
+  // white space is kept when it is an element's whole content: a message part may be just
+  // blank lines, and they are its data.
+  const unsigned options = (pugi::parse_default & ~pugi::parse_doctype) | pugi::parse_ws_pcdata_single;
   pugi::xml_parse_result result =
       out.doc.load_buffer(text.data(), text.size(), options, pugi::encoding_utf8);
   if (!result)

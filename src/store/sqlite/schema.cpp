@@ -114,6 +114,15 @@ INSERT INTO mailboxes(account_id, name, uid_validity, created)
     R"sql(
 ALTER TABLE messages ADD COLUMN imap_envelope TEXT NOT NULL DEFAULT '';
 )sql",
+    // v4: IMAP BODY and BODYSTRUCTURE computed at append ('' for older messages: computed on use),
+    // the original UID of a message that replaced another (NULL = its own UID), and the message's
+    // attribute dictionary (messageAttrRead/Write; XIMSS XML dictionary text, '' = none).
+    R"sql(
+ALTER TABLE messages ADD COLUMN imap_body TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN imap_bodystructure TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN orig_uid INTEGER;
+ALTER TABLE messages ADD COLUMN attributes TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 }  // namespace

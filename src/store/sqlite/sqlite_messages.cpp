@@ -9,7 +9,8 @@ namespace {
 
 constexpr std::string_view kMessageColumns =
     "SELECT uid, mailbox_id, flags, keywords, modseq, internal_date, size, blob_id, header_size, sent_date, "
-    "subject, from_addr, to_addr, cc_addr, message_id, in_reply_to, imap_envelope FROM messages ";
+    "subject, from_addr, to_addr, cc_addr, message_id, in_reply_to, imap_envelope, imap_body, imap_bodystructure, "
+    "coalesce(orig_uid, uid), attributes FROM messages ";
 
 MessageRecord read_message(const Statement& st) {
   MessageRecord m;
@@ -30,20 +31,28 @@ MessageRecord read_message(const Statement& st) {
   m.header.message_id = st.text(14);
   m.header.in_reply_to = st.text(15);
   m.header.imap_envelope = st.text(16);
+  m.header.imap_body = st.text(17);
+  m.header.imap_bodystructure = st.text(18);
+  m.orig_uid = st.int64(19);
+  m.attributes = st.text(20);
   return m;
 }
 
 void insert_row(SqliteDb& db, int64_t mailbox_id, int64_t uid, int64_t modseq, const NewMessage& m) {
   Statement st(db,
                "INSERT INTO messages(mailbox_id, uid, flags, keywords, modseq, internal_date, size, blob_id, "
-               "header_size, sent_date, subject, from_addr, to_addr, cc_addr, message_id, in_reply_to, imap_envelope) "
-               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+               "header_size, sent_date, subject, from_addr, to_addr, cc_addr, message_id, in_reply_to, imap_envelope, "
+               "imap_body, imap_bodystructure, orig_uid, attributes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   st.bind(1, mailbox_id).bind(2, uid).bind(3, int64_t{m.flags}).bind(4, m.keywords).bind(5, modseq);
   st.bind(6, m.internal_date).bind(7, m.size).bind(8, m.blob_id).bind(9, m.header.header_size);
   if (m.header.sent_date) st.bind(10, *m.header.sent_date);
   else st.bind_null(10);
   st.bind(11, m.header.subject).bind(12, m.header.from).bind(13, m.header.to).bind(14, m.header.cc);
   st.bind(15, m.header.message_id).bind(16, m.header.in_reply_to).bind(17, m.header.imap_envelope);
+  st.bind(18, m.header.imap_body).bind(19, m.header.imap_bodystructure);
+  if (m.orig_uid) st.bind(20, *m.orig_uid);
+  else st.bind_null(20);
+  st.bind(21, m.attributes);
   st.run();
 }
 
@@ -70,7 +79,9 @@ AppendedMessage SqliteRepository::append_message(const NewMessage& message) {
 int64_t SqliteRepository::move_all_messages(int64_t from_mailbox_id, int64_t to_mailbox_id) {
   auto messages = list_messages(from_mailbox_id);
   for (const auto& m : messages) {
-    NewMessage copy{to_mailbox_id, m.blob_id, m.size, m.internal_date, m.flags, m.keywords, m.header};
+    // A moved message is a new message of its new mailbox: its ORIGUID is its new UID.
+    NewMessage copy{to_mailbox_id, m.blob_id, m.size, m.internal_date, m.flags, m.keywords, m.header, std::nullopt,
+                    m.attributes};
     auto appended = take_uid(db_, to_mailbox_id);
     insert_row(db_, to_mailbox_id, appended.uid, appended.modseq, copy);
   }
@@ -91,6 +102,28 @@ std::optional<MessageRecord> SqliteRepository::find_message(int64_t mailbox_id, 
   st.bind(1, mailbox_id).bind(2, uid);
   if (!st.step()) return std::nullopt;
   return read_message(st);
+}
+
+std::optional<MessageRecord> SqliteRepository::find_message_by_orig_uid(int64_t mailbox_id, int64_t orig_uid) {
+  Statement st(db_, std::string(kMessageColumns) +
+                        "WHERE mailbox_id = ? AND coalesce(orig_uid, uid) = ? ORDER BY uid DESC LIMIT 1");
+  st.bind(1, mailbox_id).bind(2, orig_uid);
+  if (!st.step()) return std::nullopt;
+  return read_message(st);
+}
+
+void SqliteRepository::set_message_attributes(int64_t mailbox_id, int64_t uid, std::string_view attributes) {
+  Statement st(db_, "UPDATE messages SET attributes = ? WHERE mailbox_id = ? AND uid = ?");
+  st.bind(1, attributes).bind(2, mailbox_id).bind(3, uid);
+  st.run();
+  if (db_.changes() == 0) throw Failure(ErrorCode::notFound, "no message with UID " + std::to_string(uid));
+}
+
+bool SqliteRepository::erase_message(int64_t mailbox_id, int64_t uid) {
+  Statement st(db_, "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?");
+  st.bind(1, mailbox_id).bind(2, uid);
+  st.run();
+  return db_.changes() > 0;
 }
 
 bool SqliteRepository::blob_referenced(std::string_view blob_id) {

@@ -2,6 +2,7 @@
 #include "ximss/ops/common.hpp"
 
 #include "base/text.hpp"
+#include "base/time_format.hpp"
 
 namespace ximssd::ximss::ops {
 
@@ -18,6 +19,37 @@ std::string target_domain(Request& r) {
 std::string account_setting(Request& r, const char* key, std::string fallback) {
   auto value = r.ctx.accounts.setting(r.session().account().id, key);
   return value && !value->empty() ? *value : std::move(fallback);
+}
+
+int64_t number_attr(const Request& r, const char* name) {
+  auto value = parse_decimal(r.required(name));
+  if (!value) throw Failure(ErrorCode::badRequest, std::string(name) + " is not a number: " + std::string(r.attr(name)));
+  return *value;
+}
+
+mail::FolderView& folder_view(Request& r) {
+  std::string folder(r.required("folder"));
+  auto& folders = r.session().folders;
+  auto it = folders.find(folder);
+  if (it == folders.end()) throw Failure(ErrorCode::notFound, "unknown folder view: " + folder);
+  return it->second;
+}
+
+mime::ComposeOptions compose_options(Request& r) {
+  mime::ComposeOptions options;
+  Session& session = r.session();
+  options.find_upload = [&session](std::string_view id) -> const mime::UploadedFile* {
+    auto it = session.uploads.find(std::string(id));
+    return it == session.uploads.end() ? nullptr : &it->second;
+  };
+  options.find_message = [&r, &session](std::string_view folder, int64_t uid) {
+    auto it = session.folders.find(std::string(folder));
+    if (it == session.folders.end()) throw Failure(ErrorCode::notFound, "unknown folder view: " + std::string(folder));
+    return r.ctx.messages.message_text(r.ctx.messages.message(actor_of(r), it->second, uid));
+  };
+  options.host = r.ctx.default_domain;
+  options.now = now_epoch_seconds();
+  return options;
 }
 
 mail::Actor actor_of(const Request& r) {

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "mime/compose.hpp"
 #include "ximss/request.hpp"
 
 namespace ximssd::ximss::ops {
@@ -17,6 +18,16 @@ void write_session_message(Request& r);
 
 // The session's account, as the mailbox and message services know it.
 mail::Actor actor_of(const Request& r);
+
+// The attribute as a non-negative number; throws Failure(badRequest) when absent or not one.
+int64_t number_attr(const Request& r, const char* name);
+
+// The session's Folder View the request's `folder` attribute names; notFound when none.
+mail::FolderView& folder_view(Request& r);
+
+// How this session composes messages: parts from its uploaded-file set, copyMIME from the
+// messages of its Folder Views (with the rights they need), IDs for this server.
+mime::ComposeOptions compose_options(Request& r);
 
 // The account's setting, or the fallback when unset.
 std::string account_setting(Request& r, const char* key, std::string fallback);

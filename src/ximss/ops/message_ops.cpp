@@ -1,9 +1,10 @@
-// Message operations: messageAppend (composing the message from its XML form). Reading and
-// changing stored messages go through Folder Views (folderOpen), which the folder operations
-// provide.
+// Message operations: messageAppend (composing the message from its XML form, into a mailbox
+// or a Folder View, possibly replacing a message), message attributes, and the uploaded-file
+// set. Reading stored messages is folderRead, with the other Folder View operations.
 #include <boost/asio/use_awaitable.hpp>
 
 #include "base/text.hpp"
+#include "formats/xml/xml_value.hpp"
 #include "base/time_format.hpp"
 #include "mail/mailbox_name.hpp"
 #include "mail/message_flags.hpp"
@@ -17,13 +18,31 @@ namespace {
 
 using boost::asio::awaitable;
 
+std::optional<mail::Replacement> replacement(Request& r) {
+  if (!r.has_attr("replacesUID")) {
+    if (r.has_attr("replaceMode")) throw Failure(ErrorCode::badRequest, "replaceMode needs replacesUID");
+    return std::nullopt;
+  }
+  if (!r.has_attr("folder")) throw Failure(ErrorCode::badRequest, "replacesUID needs folder");
+  mail::Replacement replace{ops::number_attr(r, "replacesUID"), mail::Replacement::Mode::plain};
+  std::string_view mode = r.attr("replaceMode");
+  if (mode == "checkOld") replace.mode = mail::Replacement::Mode::check_old;
+  else if (mode == "copyOrigUID") replace.mode = mail::Replacement::Mode::copy_orig_uid;
+  else if (mode == "origUID") replace.mode = mail::Replacement::Mode::orig_uid;
+  else if (!mode.empty()) throw Failure(ErrorCode::badRequest, "unknown replaceMode: " + std::string(mode));
+  return replace;
+}
+
 awaitable<void> message_append(Request& r) {
-  if (r.has_attr("folder"))
-    throw Failure(ErrorCode::notFound, "unknown folder view: " + std::string(r.attr("folder")));
-  std::string mailbox(r.required("targetMailbox"));
   pugi::xml_node email = r.element.child("EMail");
   if (!email) throw Failure(ErrorCode::badRequest, "messageAppend needs an EMail element");
+  if (r.has_attr("report") && r.attr("report") != "uid")
+    throw Failure(ErrorCode::badRequest, "report can only be \"uid\"");
   auto actor = ops::actor_of(r);
+  auto replace = replacement(r);
+  // `folder` wins over targetMailbox.
+  const mail::FolderView* view = r.has_attr("folder") ? &ops::folder_view(r) : nullptr;
+  std::string mailbox = view ? view->mailbox.display_name() : std::string(r.required("targetMailbox"));
 
   mail::IncomingMessage message;
   message.flags = mail::parse_flag_list(r.attr("flags"));
@@ -32,19 +51,54 @@ awaitable<void> message_append(Request& r) {
     if (!when) throw Failure(ErrorCode::badRequest, "internalDate is not a time stamp (YYYYMMDDTHHMMSS)");
     message.internal_date = when->time_since_epoch().count();
   }
-  mime::ComposeOptions options;
-  options.find_upload = [&r](std::string_view id) -> const mime::UploadedFile* {
-    auto it = r.session().uploads.find(std::string(id));
-    return it == r.session().uploads.end() ? nullptr : &it->second;
-  };
-  options.host = r.ctx.default_domain;
-  options.now = now_epoch_seconds();
-  message.bytes = mime::compose_message(email, options);
+  message.bytes = mime::compose_message(email, ops::compose_options(r));
 
   // With mailboxClass (even empty) a missing target mailbox is created first.
-  if (r.has_attr("mailboxClass") && !r.ctx.mailboxes.resolve(actor, mailbox).record)
+  if (!view && r.has_attr("mailboxClass") && !r.ctx.mailboxes.resolve(actor, mailbox).record)
     co_await r.ctx.mailboxes.create(actor, mailbox, std::string(r.attr("mailboxClass")));
-  co_await r.ctx.ingest.append(actor, mailbox, std::move(message));
+  auto appended = co_await r.ctx.ingest.append(actor, mailbox, std::move(message), replace);
+  if (r.has_attr("report")) {
+    auto m = r.data("messageAdded");
+    if (view) m->attr("folder", view->name);
+    else m->attr("targetMailbox", mailbox);
+    m->attr("UID", appended.uid);
+  }
+}
+
+awaitable<void> message_attr_read(Request& r) {
+  auto& view = ops::folder_view(r);
+  int64_t uid = ops::number_attr(r, "UID");
+  xml::XmlValue attributes = r.ctx.messages.attributes(ops::actor_of(r), view, uid);
+  // With field elements, only the attributes they name.
+  if (r.element.child("field")) {
+    xml::XmlValue chosen = xml::XmlValue::dictionary();
+    for (auto field : r.element.children("field")) {
+      auto it = attributes.entries.find(trim_whitespace(field.text().get()));
+      if (it != attributes.entries.end()) chosen.entries.insert(*it);
+    }
+    attributes = std::move(chosen);
+  }
+  auto m = r.data("messageAttrData");
+  m->attr("folder", view.name).attr("UID", uid);
+  xml::write_xml_value(m.writer(), attributes);
+  co_return;
+}
+
+awaitable<void> message_attr_write(Request& r) {
+  auto& view = ops::folder_view(r);
+  int64_t uid = ops::number_attr(r, "UID");
+  std::vector<mail::AttributeChange> changes;
+  for (auto node : r.element.children()) {
+    if (node.type() != pugi::node_element) continue;
+    if (std::string_view(node.name()) != "subKey")
+      throw Failure(ErrorCode::badRequest, "the attributes must be a dictionary (subKey elements)");
+    std::string key = node.attribute("key").value();
+    if (key.empty()) throw Failure(ErrorCode::badRequest, "a subKey without a key");
+    // <null/> as the value removes the attribute.
+    if (node.child("null") && !node.first_child().next_sibling()) changes.emplace_back(key, std::nullopt);
+    else changes.emplace_back(key, xml::read_xml_value(node));
+  }
+  co_await r.ctx.messages.update_attributes(ops::actor_of(r), view, uid, std::move(changes));
 }
 
 void write_uploaded_file(Request& r, const std::string& id, const mime::UploadedFile& file) {
@@ -82,6 +136,8 @@ awaitable<void> clear_uploaded(Request& r) {
 
 const Operation kOperations[] = {
     {"messageAppend", message_append, Access::in_session},
+    {"messageAttrRead", message_attr_read, Access::in_session},
+    {"messageAttrWrite", message_attr_write, Access::in_session},
     {"listUploaded", list_uploaded, Access::in_session},
     {"clearUploaded", clear_uploaded, Access::in_session},
 };

@@ -1,0 +1,32 @@
+// The values of a Folder View's "viewer fields" (B-mailboxes-folders.md section 4.2) taken from
+// a message's header: what folderBrowse reports for each message and what views sort by.
+// Metadata fields (UID, FLAGS, SIZE, INTERNALDATE, ORIGUID) come from the store, not from here.
+#pragma once
+
+#include <gmime/gmime.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ximssd::mime {
+
+struct FieldValue {
+  std::string text;
+  std::optional<int64_t> time;  // set for Date and Resent-Date: seconds since the epoch, UTC
+};
+
+// The value of `field` in `header` (a parsed message; only its header is used):
+//   - address fields (From, To, ...): each address's real name, or the address when it has
+//     none, joined with ", ";
+//   - "E-" + an address field: the addresses only;
+//   - Date, Resent-Date: the time (and its text, for sorting when it does not parse);
+//   - Pty: "High", "Low" or "" from X-Priority;
+//   - any other field: its MIME-decoded value.
+// Nothing when the message has no such field.
+std::optional<FieldValue> header_field_value(GMimeMessage* header, std::string_view field);
+
+// An address field's value as above, from the field's text.
+std::string address_field_value(std::string_view raw, bool addresses_only);
+
+}  // namespace ximssd::mime

@@ -1,0 +1,174 @@
+// Folder View operations: folderOpen, folderBrowse, folderClose (and closeMailbox, the name the
+// reference's example uses), and folderRead (a stored message or one of its parts as XML).
+// Views live in the session; mail/message_service reads the store for them.
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include "base/run_blocking.hpp"
+#include "base/text.hpp"
+#include "base/time_format.hpp"
+#include "mail/acl.hpp"
+#include "mime/email_xml.hpp"
+#include "ximss/dispatch.hpp"
+#include "ximss/ops/common.hpp"
+
+namespace ximssd::ximss {
+
+namespace {
+
+using boost::asio::awaitable;
+
+void write_time_element(xml::XmlWriter& out, const std::string& name, int64_t seconds, const std::string& zone) {
+  SysSeconds when{std::chrono::seconds(seconds)};
+  out.open(name);
+  out.attr("localTime", format_local_time(when, zone));
+  out.text(format_ximss_time(when) + "Z");
+  out.close();
+}
+
+awaitable<void> folder_open(Request& r) {
+  std::string folder(r.required("folder"));
+  std::string mailbox = r.has_attr("mailbox") ? std::string(r.required("mailbox")) : folder;
+  auto& folders = r.session().folders;
+  if (folders.contains(folder)) throw Failure(ErrorCode::alreadyExists, "folder " + folder + " is already open");
+  if (r.has_attr("filter") || r.has_attr("filterField"))
+    throw Failure(ErrorCode::unavailable, "filtered Folder Views are not available yet");
+  auto actor = ops::actor_of(r);
+  // With mailboxClass (even empty) a missing mailbox is created first.
+  if (r.has_attr("mailboxClass") && !r.ctx.mailboxes.resolve(actor, mailbox).record)
+    co_await r.ctx.mailboxes.create(actor, mailbox, std::string(r.attr("mailboxClass")));
+
+  mail::ViewSpec spec;
+  if (r.has_attr("sortField")) spec.sort_field = std::string(r.required("sortField"));
+  spec.descending = iequals(r.attr("sortOrder"), "desc");
+  for (auto field : r.element.children("field")) {
+    std::string name = trim_whitespace(field.text().get());
+    if (name.empty()) throw Failure(ErrorCode::badRequest, "an empty field element");
+    spec.fields.push_back(std::move(name));
+  }
+  auto view = r.ctx.messages.open_view(actor, folder, mailbox, std::move(spec));
+  // UIDMin narrows the view only while the client's UIDValidity is still the mailbox's.
+  if (r.has_attr("UIDValidity") && r.has_attr("UIDMin") &&
+      ops::number_attr(r, "UIDValidity") == view.mailbox.record->uid_validity) {
+    int64_t uid_min = ops::number_attr(r, "UIDMin");
+    std::erase_if(view.uids, [&](int64_t uid) { return uid < uid_min; });
+  }
+  {
+    auto m = r.data("folderReport");
+    m->attr("folder", folder).attr("mode", "init");
+    m->attr("messages", static_cast<int64_t>(view.uids.size()));
+    m->attr("unseen", view.unseen);
+    m->attr("UIDValidity", view.mailbox.record->uid_validity);
+    m->attr("UIDNext", view.mailbox.record->uid_next);
+    if (!view.mailbox.own) m->attr("rights", mail::rights_text(view.mailbox.rights));
+  }
+  folders.emplace(folder, std::move(view));
+}
+
+// The view positions a message set (B section 4.3) selects, in view order.
+std::vector<size_t> selected_positions(Request& r, const mail::FolderView& view) {
+  bool by_index = false, by_uid = false;
+  std::set<size_t> positions;
+  auto bound = [](pugi::xml_node node, const char* name) -> int64_t {
+    std::string_view text = node.attribute(name).value();
+    auto number = parse_decimal(text);
+    if (!number) throw Failure(ErrorCode::badRequest, std::string(name) + " is not a number: " + std::string(text));
+    return *number;
+  };
+  for (auto node : r.element.children()) {
+    std::string_view name = node.name();
+    if (name != "index" && name != "UID") continue;
+    (name == "index" ? by_index : by_uid) = true;
+    int64_t from, till;
+    if (node.attribute("from") || node.attribute("till")) {
+      from = bound(node, "from");
+      till = node.attribute("till") ? bound(node, "till") : from;
+    } else {
+      auto single = parse_decimal(trim_whitespace(node.text().get()));
+      if (!single) throw Failure(ErrorCode::badRequest, std::string(name) + " is not a number");
+      from = till = *single;
+    }
+    if (name == "index") {
+      int64_t size = static_cast<int64_t>(view.uids.size());
+      for (int64_t i = std::max<int64_t>(from, 0); i <= till && i < size; ++i) positions.insert(static_cast<size_t>(i));
+    } else {
+      for (size_t i = 0; i < view.uids.size(); ++i)
+        if (view.uids[i] >= from && view.uids[i] <= till) positions.insert(i);
+    }
+  }
+  if (by_index && by_uid) throw Failure(ErrorCode::badRequest, "a message set holds index or UID elements, not both");
+  return {positions.begin(), positions.end()};
+}
+
+awaitable<void> folder_browse(Request& r) {
+  auto& view = ops::folder_view(r);
+  auto actor = ops::actor_of(r);
+  std::string zone = ops::account_setting(r, "TimeZone", "");
+  for (size_t position : selected_positions(r, view)) {
+    int64_t uid = view.uids[position];
+    auto m = r.data("folderReport");
+    m->attr("folder", view.name).attr("index", static_cast<int64_t>(position)).attr("UID", uid);
+    std::optional<store::MessageRecord> message;
+    try {
+      message = r.ctx.messages.message(actor, view, uid);
+    } catch (const Failure& e) {
+      if (e.code() != ErrorCode::notFound) throw;
+    }
+    if (!message) {
+      // Removed from the mailbox, still in the view until the client synchronises it.
+      m->attr("mode", "error");
+      continue;
+    }
+    for (const auto& field : r.ctx.messages.viewer_fields(view, *message)) {
+      if (field.time) write_time_element(m.writer(), field.name, *field.time, zone);
+      else m->element(field.name, field.text);
+    }
+  }
+  co_return;
+}
+
+awaitable<void> folder_close(Request& r) {
+  std::string folder(r.required("folder"));
+  if (!r.session().folders.erase(folder)) throw Failure(ErrorCode::notFound, "unknown folder view: " + folder);
+  co_return;
+}
+
+awaitable<void> folder_read(Request& r) {
+  auto& view = ops::folder_view(r);
+  auto actor = ops::actor_of(r);
+  int64_t uid = ops::number_attr(r, "UID");
+  std::string part_id(r.attr("partID"));
+  mime::RenderOptions options;
+  options.time_zone = ops::account_setting(r, "TimeZone", "");
+  if (r.has_attr("totalSizeLimit")) options.total_size_limit = ops::number_attr(r, "totalSizeLimit");
+  if (r.has_attr("mode")) throw Failure(ErrorCode::unavailable, "reply and forward templates are not available yet");
+  auto message = r.ctx.messages.message(actor, view, uid);
+  // Reading the body and rendering it are the costly part: off the network threads.
+  std::string body;
+  bool found = co_await run_blocking(r.ctx.blocking, [&] {
+    std::string text = r.ctx.messages.message_text(message);
+    xml::XmlWriter out(body);
+    return mime::render_message_part(out, text, part_id, options);
+  });
+  if (!found) throw Failure(ErrorCode::notFound, "message " + std::to_string(uid) + " has no part " + part_id);
+  auto m = r.data("folderMessage");
+  m->attr("folder", view.name).attr("UID", uid);
+  m->attr_if("partID", part_id);
+  m->raw(body);
+}
+
+const Operation kOperations[] = {
+    {"folderOpen", folder_open, Access::in_session},
+    {"folderBrowse", folder_browse, Access::in_session},
+    {"folderClose", folder_close, Access::in_session},
+    {"closeMailbox", folder_close, Access::in_session},
+    {"folderRead", folder_read, Access::in_session},
+};
+
+}  // namespace
+
+std::span<const Operation> folder_operations() { return kOperations; }
+
+}  // namespace ximssd::ximss
