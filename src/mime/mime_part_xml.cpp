@@ -6,6 +6,7 @@
 
 #include "base/text.hpp"
 #include "mime/gmime_support.hpp"
+#include "mime/part_content.hpp"
 #include "mime/render_state.hpp"
 
 namespace ximssd::mime {
@@ -13,16 +14,6 @@ namespace ximssd::mime {
 namespace {
 
 std::string lower(const char* s) { return ascii_lower(s ? s : ""); }
-
-// The part's content, decoded from its transfer encoding (not converted from its charset).
-std::string decoded_content(GMimePart* part) {
-  GMimeDataWrapper* wrapper = g_mime_part_get_content(part);
-  if (!wrapper) return {};
-  GPtr<GMimeStream> memory(g_mime_stream_mem_new());
-  if (g_mime_data_wrapper_write_to_stream(wrapper, memory.get()) < 0) return {};
-  GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(memory.get()));
-  return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
-}
 
 int64_t measure(GMimeObject* object, RenderState& state);
 
@@ -60,21 +51,6 @@ int64_t measure(GMimeObject* object, RenderState& state) {
     return characters > 0 ? characters * 3 / 4 : 0;
   }
   return length;
-}
-
-// Every line end becomes a Line Feed.
-std::string lf_line_ends(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\r') {
-      out += '\n';
-      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
 }
 
 void write_parameters(xml::XmlWriter& out, GMimeParamList* params, std::string_view prefix, bool skip_content_params) {
