@@ -396,8 +396,9 @@ GMimeObject* compose_part(pugi::xml_node mime, const ComposeOptions& options, in
     g_mime_text_part_set_charset(text_part.get(), charset.c_str());
     // A text whose last line has no line end: in 8bit the line end that ends the message body
     // would become part of the text, so it is written quoted-printable, ending with a soft line
-    // break (GMime's encoder leaves the last line open).
-    bool open_last_line = !text.empty() && text.back() != '\n';
+    // break (GMime's encoder leaves the last line open). Flowed text stays as the reference's
+    // example writes it: there a final line end means nothing.
+    bool open_last_line = !text.empty() && text.back() != '\n' && !flowed;
     if (open_last_line &&
         g_mime_part_get_best_content_encoding(GMIME_PART(text_part.get()), GMIME_ENCODING_CONSTRAINT_8BIT) !=
             GMIME_CONTENT_ENCODING_BASE64) {

@@ -142,3 +142,60 @@ TEST(Compose, AttachmentsFromUploadsAndInlineBase64) {
   EXPECT_THROW(compose("<EMail><MIME uploadID=\"missing\"/></EMail>", options), Failure);
   EXPECT_THROW(compose("<EMail><MIME type=\"image\" subtype=\"gif\">not base64!</MIME></EMail>"), Failure);
 }
+
+TEST(Compose, CopyMimeTakesStoredPartsWithoutTheirOtherFields) {
+  std::string stored =
+      "From: a@example.dom\r\nSubject: stored\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+      "--b\r\nContent-Type: text/plain\r\n\r\nfirst\r\n"
+      "--b\r\nContent-Type: application/pdf; name=x.pdf\r\nContent-Transfer-Encoding: base64\r\n"
+      "X-Part-Note: private\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n";
+  mime::ComposeOptions options;
+  std::vector<std::pair<std::string, int64_t>> asked;
+  options.find_message = [&](std::string_view folder, int64_t uid) {
+    asked.emplace_back(std::string(folder), uid);
+    if (uid != 7) throw Failure(ErrorCode::notFound, "no message");
+    return stored;
+  };
+  std::string message = compose(
+      "<EMail><Subject>copy</Subject><MIME type=\"multipart\" subtype=\"mixed\">"
+      "<copyMIME folder=\"INBOX\" UID=\"7\" partID=\"2\"/><copyMIME folder=\"INBOX\" UID=\"7\"/></MIME></EMail>",
+      options);
+  EXPECT_EQ(asked.size(), 2u);
+  EXPECT_EQ(asked[0], (std::pair<std::string, int64_t>{"INBOX", 7}));
+  EXPECT_NE(message.find("Content-Type: application/pdf; name=x.pdf"), std::string::npos) << message;
+  EXPECT_NE(message.find("JVBERi0xLjQK"), std::string::npos) << message;
+  // The part's non-MIME field is not copied; the whole message keeps all of its own.
+  size_t enclosed = message.find("Content-Type: message/rfc822");
+  EXPECT_GT(message.find("X-Part-Note: private"), enclosed) << message;
+  EXPECT_NE(message.find("Content-Type: message/rfc822"), std::string::npos) << message;
+  EXPECT_NE(message.find("Subject: stored"), std::string::npos) << message;
+  EXPECT_THROW(compose("<EMail><copyMIME folder=\"INBOX\" UID=\"7\" partID=\"5\"/></EMail>", options), Failure);
+  EXPECT_THROW(compose("<EMail><copyMIME folder=\"INBOX\" UID=\"8\"/></EMail>", options), Failure);
+  EXPECT_THROW(compose("<EMail><copyMIME UID=\"7\"/></EMail>", options), Failure);
+  EXPECT_THROW(compose("<EMail><copyMIME folder=\"INBOX\" UID=\"7\"/></EMail>"), Failure);  // no source
+}
+
+TEST(Compose, WholeMessageFromAnUploadWithFieldsOverIt) {
+  mime::UploadedFile raw{"m.eml", "message", "rfc822", "",
+                         "From: old@example.dom\r\nSubject: old subject\r\nX-Kept: yes\r\n\r\nthe body\r\n"};
+  mime::ComposeOptions options;
+  options.find_upload = [&](std::string_view id) { return id == "m1" ? &raw : nullptr; };
+  std::string as_is = compose("<EMail uploadID=\"m1\"/>", options);
+  EXPECT_NE(as_is.find("Subject: old subject"), std::string::npos) << as_is;
+  EXPECT_NE(as_is.find("the body"), std::string::npos) << as_is;
+  std::string changed = compose("<EMail uploadID=\"m1\"><Subject>new subject</Subject></EMail>", options);
+  EXPECT_NE(changed.find("Subject: new subject"), std::string::npos) << changed;
+  EXPECT_EQ(changed.find("old subject"), std::string::npos) << changed;
+  EXPECT_NE(changed.find("X-Kept: yes"), std::string::npos) << changed;
+  EXPECT_NE(changed.find("From: old@example.dom"), std::string::npos) << changed;
+  EXPECT_NE(changed.find("the body"), std::string::npos) << changed;
+  EXPECT_THROW(compose("<EMail uploadID=\"nope\"/>", options), Failure);
+}
+
+TEST(Compose, TextWithoutAFinalLineEndKeepsItsEnd) {
+  std::string message = compose("<EMail><MIME type=\"text\" subtype=\"plain\">no line end</MIME></EMail>");
+  EXPECT_NE(message.find("Content-Transfer-Encoding: quoted-printable"), std::string::npos) << message;
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(mime::render_email_xml(message, {}).c_str(), pugi::parse_default | pugi::parse_ws_pcdata));
+  EXPECT_STREQ(doc.document_element().child("MIME").text().get(), "no line end");
+}

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <optional>
 #include <set>
 
 #include "base/error.hpp"
@@ -196,6 +197,49 @@ TEST_P(StoreSuite, FailedPublishFailsOnlyTheWritesWithBodies) {
   EXPECT_FALSE(store_->reader().find_domain("a.test"));
   write_and_wait([](Repository& r) { r.insert_domain("b.test", false); });
   EXPECT_TRUE(store_->reader().find_domain("b.test"));
+}
+
+TEST_P(StoreSuite, OrigUidsAttributesAndErasure) {
+  int64_t account = make_account("o");
+  int64_t box = 0;
+  write_and_wait([&](Repository& r) { box = r.insert_mailbox(account, "Drafts", "", false, r.next_uid_validity(10)); });
+  auto append = [&](std::optional<int64_t> orig_uid, std::string attributes) {
+    std::string body = "Subject: d\n\nbody\n";
+    auto blob = store_->blobs().stage(body);
+    NewMessage m;
+    m.mailbox_id = box;
+    m.blob_id = blob.id;
+    m.size = static_cast<int64_t>(body.size());
+    m.orig_uid = orig_uid;
+    m.attributes = std::move(attributes);
+    m.header.imap_bodystructure = "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 5 1 NIL NIL NIL NIL)";
+    AppendedMessage out;
+    write_and_wait([&](Repository& r) { out = r.append_message(m); }, {blob});
+    return out.uid;
+  };
+  EXPECT_EQ(append(std::nullopt, ""), 1);
+  EXPECT_EQ(append(1, "<attributes/>"), 2);
+  auto& reader = store_->reader();
+  // ORIGUID is the UID unless the message replaced one whose ORIGUID it keeps.
+  EXPECT_EQ(reader.find_message(box, 1)->orig_uid, 1);
+  EXPECT_EQ(reader.find_message(box, 2)->orig_uid, 1);
+  EXPECT_EQ(reader.find_message_by_orig_uid(box, 1)->uid, 2);  // the newest
+  EXPECT_FALSE(reader.find_message_by_orig_uid(box, 2));
+  EXPECT_EQ(reader.find_message(box, 2)->header.imap_bodystructure.substr(0, 15), "(\"TEXT\" \"PLAIN\"");
+  write_and_wait([&](Repository& r) { r.set_message_attributes(box, 1, "<attributes>x</attributes>"); });
+  EXPECT_EQ(reader.find_message(box, 1)->attributes, "<attributes>x</attributes>");
+  EXPECT_THROW(write_and_wait([&](Repository& r) { r.set_message_attributes(box, 9, "y"); }), Failure);
+  bool erased = false, again = true;
+  write_and_wait([&](Repository& r) {
+    erased = r.erase_message(box, 1);
+    again = r.erase_message(box, 1);
+  });
+  EXPECT_TRUE(erased);
+  EXPECT_FALSE(again);
+  EXPECT_FALSE(reader.find_message(box, 1));
+  EXPECT_EQ(reader.list_messages(box).size(), 1u);
+  // A UID is never handed out again, even after its message is gone.
+  EXPECT_EQ(append(std::nullopt, ""), 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreSuite, ::testing::ValuesIn(backends()),

@@ -143,6 +143,10 @@ awaitable<void> folder_read(Request& r) {
   mime::RenderOptions options;
   options.time_zone = ops::account_setting(r, "TimeZone", "");
   if (r.has_attr("totalSizeLimit")) options.total_size_limit = ops::number_attr(r, "totalSizeLimit");
+  if (r.has_attr("x509")) {
+    if (r.attr("x509") != "base64") throw Failure(ErrorCode::badRequest, "x509 can only be \"base64\"");
+    options.x509_base64 = true;
+  }
   if (r.has_attr("mode")) throw Failure(ErrorCode::unavailable, "reply and forward templates are not available yet");
   auto message = r.ctx.messages.message(actor, view, uid);
   // Reading the body and rendering it are the costly part: off the network threads.
