@@ -1,5 +1,6 @@
-// MIME to XML on arbitrary bytes: GMime's parse and our rendering must never crash, and must
-// always produce well-formed XML (broken input shows as parseError/readError instead).
+// MIME to XML and to IMAP BODY/BODYSTRUCTURE on arbitrary bytes: GMime's parse and our rendering
+// must never crash, and must always produce well-formed XML (broken input shows as
+// parseError/readError instead) and a parenthesised body structure.
 #include <pugixml.hpp>
 
 #include <cstddef>
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "mime/email_xml.hpp"
+#include "mime/imap_bodystructure.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string message(reinterpret_cast<const char*>(data), size);
@@ -16,5 +18,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string xml = ximssd::mime::render_email_xml(message, options);
   pugi::xml_document doc;
   if (!doc.load_string(xml.c_str())) __builtin_trap();
+  if (ximssd::mime::imap_bodystructure(message, size % 3 == 0).front() != '(') __builtin_trap();
   return 0;
 }
