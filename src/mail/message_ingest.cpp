@@ -1,6 +1,7 @@
 #include "mail/message_ingest.hpp"
 
 #include "mime/gmime_support.hpp"
+#include "mime/imap_bodystructure.hpp"
 #include "mime/imap_envelope.hpp"
 
 #include <algorithm>
@@ -38,8 +39,9 @@ std::string addresses(InternetAddressList* list) {
 store::CachedHeader cache_header(std::string_view message) {
   store::CachedHeader out;
   out.header_size = static_cast<int64_t>(header_length(message));
-  // Only the header is parsed: the body is not needed for these fields.
-  auto owned = mime::parse_message(message.substr(0, static_cast<size_t>(out.header_size)));
+  // The whole message is parsed once: the header fields, the ENVELOPE and the BODYSTRUCTURE all
+  // come from this one parse, so that IMAP never parses a stored message to describe it.
+  auto owned = mime::parse_message(message);
   if (!owned) return out;
   GMimeMessage* parsed = owned.get();
   if (const char* subject = g_mime_object_get_header(GMIME_OBJECT(parsed), "Subject"))
@@ -52,6 +54,8 @@ store::CachedHeader cache_header(std::string_view message) {
   out.in_reply_to = trim_whitespace(in_reply_to ? in_reply_to : "");
   if (GDateTime* date = g_mime_message_get_date(parsed)) out.sent_date = g_date_time_to_unix(date);
   out.imap_envelope = mime::imap_envelope(parsed);
+  out.imap_body = mime::imap_bodystructure(parsed, message, false);
+  out.imap_bodystructure = mime::imap_bodystructure(parsed, message, true);
   return out;
 }
 

@@ -18,7 +18,7 @@
 namespace ximssd::mail {
 
 // The cached fields of a message: header size, Date, Subject (decoded), From/To/Cc (decoded
-// display form), Message-ID, In-Reply-To, and the IMAP ENVELOPE.
+// display form), Message-ID, In-Reply-To, and the IMAP ENVELOPE, BODY and BODYSTRUCTURE.
 store::CachedHeader cache_header(std::string_view message);
 
 // messageAppend's replacesUID: the new message takes the place of an old one, atomically.

@@ -4,6 +4,7 @@ copyMIME, message attributes, and the render -> compose -> render round trip ove
 
 import base64
 import copy
+import sqlite3
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -163,6 +164,13 @@ def test_folder_read_whole_message_parts_and_limits(server, reader):
     nothing = read(reader, "INBOX", 1, totalSizeLimit="3").find("EMail/MIME")
     assert nothing[0].text is None
 
+    # What IMAP will need was computed when the message was stored.
+    db = sqlite3.connect(f"file:{server.data_dir / 'ximssd.db'}?mode=ro", uri=True)
+    body, structure = db.execute("SELECT imap_body, imap_bodystructure FROM messages").fetchone()
+    db.close()
+    assert structure.startswith('(("text" "plain" ("charset" "utf-8") NIL NIL') and '"application" "octet-stream"' in structure
+    assert '"message" "rfc822"' in structure and ' "mixed" ("boundary" ' in structure
+    assert body.startswith('(("text" "plain"') and "boundary" not in body
     assert reader.request("folderRead", {"folder": "INBOX", "UID": "1", "partID": "09"}).error_num == 530
     assert reader.request("folderRead", {"folder": "INBOX", "UID": "77"}).error_num == 530
     assert reader.request("folderRead", {"folder": "nope", "UID": "1"}).error_num == 530
@@ -382,3 +390,45 @@ def test_render_compose_render_round_trip_on_real_messages(server, reader, tmp_p
         assert normalised(first) == normalised(second), f"message {uid} changed"
         checked += 1
     assert checked >= 100, (checked, skipped)
+
+
+def test_reply_and_forward_templates(server, reader):
+    original = ('<EMail><From realName="Alice">alice@example.dom</From><To>reader@example.dom</To>'
+                '<Cc>carol@example.dom</Cc><Subject>Plans</Subject><Message-ID>plans-1@example.dom</Message-ID>'
+                '<Date>20261101T100000Z</Date><MIME type="multipart" subtype="mixed">'
+                '<MIME type="text" subtype="plain">Shall we meet?\nAlice\n</MIME>'
+                '<MIME type="application" subtype="pdf" disposition-filename="agenda.pdf">JVBERi0xLjQK</MIME>'
+                '</MIME></EMail>')
+    append(reader, {"targetMailbox": "INBOX"}, original)
+    open_view(reader, "INBOX", ["UID"])
+
+    def template(mode):
+        message = read(reader, "INBOX", 1, mode=mode)
+        assert message.get("mode") == mode
+        return message.find("EMail")
+
+    reply = template("replyFrom")
+    assert reply.findtext("Subject") == "Re: Plans"
+    assert [e.text for e in reply.findall("To")] == ["alice@example.dom"]
+    assert reply.find("Cc") is None and reply.findtext("From") == "reader@example.dom"
+    assert "plans-1@example.dom" in reply.findtext("In-Reply-To")
+    text = "".join(reply.itertext())
+    assert "> Shall we meet?" in text and "Alice wrote:" in text
+    everyone = template("replyAll")
+    # The account itself is left out of the recipients.
+    assert sorted(e.text for e in everyone.iter() if e.tag in ("To", "Cc")) == ["alice@example.dom", "carol@example.dom"]
+    html = template("replyFromHTML")
+    assert html.find(".//MIME[@subtype='html']") is not None and "<blockquote" in "".join(html.itertext())
+    forward = template("forward")
+    assert forward.findtext("Subject") == "Fwd: Plans" and forward.find("To") is None
+    copies = forward.findall(".//copyMIME")
+    assert [(c.get("folder"), c.get("UID"), c.get("partID")) for c in copies] == [("INBOX", "1", "02")]
+    # The client sends the template back as it is; the attachment is copied from the original.
+    append(reader, {"targetMailbox": "Drafts", "mailboxClass": ""}, ET.tostring(forward, encoding="unicode"))
+    open_view(reader, "Drafts", ["Subject"])
+    stored = read(reader, "Drafts", 1).find("EMail")
+    assert stored.findtext("Subject") == "Fwd: Plans"
+    assert [p.get("Disposition-filename") for p in stored.iter("MIME") if p.get("disposition")] == ["agenda.pdf"]
+    assert reader.request("folderRead", {"folder": "INBOX", "UID": "1", "mode": "reply"}).error_num == 501
+    assert reader.request("folderRead", {"folder": "INBOX", "UID": "1", "mode": "forward",
+                                         "partID": "01"}).error_num == 501

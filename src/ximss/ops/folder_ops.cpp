@@ -11,6 +11,9 @@
 #include "base/time_format.hpp"
 #include "mail/acl.hpp"
 #include "mime/email_xml.hpp"
+#include "mime/gmime_support.hpp"
+#include "mime/part_path.hpp"
+#include "mime/reply_template.hpp"
 #include "ximss/dispatch.hpp"
 #include "ximss/ops/common.hpp"
 
@@ -147,19 +150,48 @@ awaitable<void> folder_read(Request& r) {
     if (r.attr("x509") != "base64") throw Failure(ErrorCode::badRequest, "x509 can only be \"base64\"");
     options.x509_base64 = true;
   }
-  if (r.has_attr("mode")) throw Failure(ErrorCode::unavailable, "reply and forward templates are not available yet");
+  std::optional<mime::TemplateMode> mode;
+  if (r.has_attr("mode")) {
+    mode = mime::template_mode(r.attr("mode"));
+    if (!mode) throw Failure(ErrorCode::badRequest, "unknown folderRead mode: " + std::string(r.attr("mode")));
+  }
+  mime::TemplateOptions template_options;
+  if (mode) {
+    const auto& account = r.session().account();
+    template_options.time_zone = options.time_zone;
+    template_options.own_addresses = {ascii_lower(account.address())};
+    template_options.from_address = account.address();
+    template_options.from_real_name = account.real_name;
+    template_options.folder = view.name;
+    template_options.uid = uid;
+    template_options.part_id = part_id;
+  }
   auto message = r.ctx.messages.message(actor, view, uid);
   // Reading the body and rendering it are the costly part: off the network threads.
   std::string body;
   bool found = co_await run_blocking(r.ctx.blocking, [&] {
     std::string text = r.ctx.messages.message_text(message);
     xml::XmlWriter out(body);
-    return mime::render_message_part(out, text, part_id, options);
+    if (!mode) return mime::render_message_part(out, text, part_id, options);
+    // A template answers a message: the stored one, or one enclosed in it (partID).
+    auto parsed = mime::parse_message(text);
+    if (!parsed) throw Failure(ErrorCode::badRequest, "the message cannot be parsed");
+    GMimeMessage* original = parsed.get();
+    if (!part_id.empty()) {
+      GMimeObject* part = mime::find_part(original, part_id);
+      if (!part) return false;
+      if (!GMIME_IS_MESSAGE_PART(part) || !g_mime_message_part_get_message(GMIME_MESSAGE_PART(part)))
+        throw Failure(ErrorCode::badRequest, "part " + part_id + " is not an enclosed message");
+      original = g_mime_message_part_get_message(GMIME_MESSAGE_PART(part));
+    }
+    mime::render_template(out, original, *mode, template_options);
+    return true;
   });
   if (!found) throw Failure(ErrorCode::notFound, "message " + std::to_string(uid) + " has no part " + part_id);
   auto m = r.data("folderMessage");
   m->attr("folder", view.name).attr("UID", uid);
   m->attr_if("partID", part_id);
+  if (mode) m->attr("mode", r.attr("mode"));
   m->raw(body);
 }
 
