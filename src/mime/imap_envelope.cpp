@@ -32,11 +32,24 @@ std::string header_string(GMimeMessage* message, const char* name) {
   return imap_string(value.c_str());
 }
 
+// A display name as ENVELOPE carries it: encoded words where the name is not ASCII, but not
+// quoted (the IMAP string is the quoting), as other servers write it.
+std::string envelope_phrase(const char* name) {
+  std::string phrase = take_gstring(g_mime_utils_header_encode_phrase(nullptr, name, "utf-8"));
+  if (phrase.size() < 2 || phrase.front() != '"' || phrase.back() != '"') return phrase;
+  std::string out;
+  for (size_t i = 1; i + 1 < phrase.size(); ++i) {
+    if (phrase[i] == '\\' && i + 2 < phrase.size()) ++i;
+    out += phrase[i];
+  }
+  return out;
+}
+
 void append_address(std::string& out, InternetAddress* address) {
   if (INTERNET_ADDRESS_IS_GROUP(address)) {
     // RFC 3501: a group is (NIL NIL "name" NIL), its members, then (NIL NIL NIL NIL).
-    std::string name = take_gstring(
-        g_mime_utils_header_encode_phrase(nullptr, internet_address_get_name(address), "utf-8"));
+    const char* group_name = internet_address_get_name(address);
+    std::string name = group_name ? envelope_phrase(group_name) : "";
     out += "(NIL NIL " + imap_string(name.c_str()) + " NIL)";
     InternetAddressList* members = internet_address_group_get_members(INTERNET_ADDRESS_GROUP(address));
     for (int i = 0; members && i < internet_address_list_length(members); ++i)
@@ -46,7 +59,7 @@ void append_address(std::string& out, InternetAddress* address) {
   }
   const char* name = internet_address_get_name(address);
   std::string phrase;
-  if (name && *name) phrase = take_gstring(g_mime_utils_header_encode_phrase(nullptr, name, "utf-8"));
+  if (name && *name) phrase = envelope_phrase(name);
   std::string addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address))
                          ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address))
                          : "";

@@ -214,6 +214,11 @@ TEST(ImapEnvelope, FieldsDefaultsGroupsAndLiterals) {
   EXPECT_NE(group.find("((NIL NIL \"Team\" NIL)(NIL NIL \"a\" \"b.c\")(NIL NIL \"d\" \"e.f\")(NIL NIL NIL NIL))"),
             std::string::npos)
       << group;
+  // A name with specials is not quoted twice: the IMAP string is its quoting.
+  EXPECT_NE(mime::imap_envelope("From: barry@python.org (Barry A. Warsaw)\r\n\r\n").find("((\"Barry A. Warsaw\" NIL"),
+            std::string::npos);
+  EXPECT_NE(mime::imap_envelope("From: \"Smith, John\" <j@x.y>\r\n\r\n").find("((\"Smith, John\" NIL \"j\" \"x.y\"))"),
+            std::string::npos);
   EXPECT_EQ(mime::imap_string("say \"hi\"\\"), "\"say \\\"hi\\\"\\\\\"");
   EXPECT_EQ(mime::imap_string("caf\xc3\xa9"), "{5}\r\ncaf\xc3\xa9");
 }
