@@ -1,6 +1,6 @@
-// MIME to XML and to IMAP BODY/BODYSTRUCTURE on arbitrary bytes: GMime's parse and our rendering
-// must never crash, and must always produce well-formed XML (broken input shows as
-// parseError/readError instead) and a parenthesised body structure.
+// MIME to XML, to IMAP BODY/BODYSTRUCTURE and to reply/forward templates on arbitrary bytes:
+// GMime's parse and our rendering must never crash, and must always produce well-formed XML
+// (broken input shows as parseError/readError instead) and a parenthesised body structure.
 #include <pugixml.hpp>
 
 #include <cstddef>
@@ -8,7 +8,9 @@
 #include <string>
 
 #include "mime/email_xml.hpp"
+#include "base/error.hpp"
 #include "mime/imap_bodystructure.hpp"
+#include "mime/reply_template.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string message(reinterpret_cast<const char*>(data), size);
@@ -19,5 +21,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pugi::xml_document doc;
   if (!doc.load_string(xml.c_str())) __builtin_trap();
   if (ximssd::mime::imap_bodystructure(message, size % 3 == 0).front() != '(') __builtin_trap();
+  ximssd::mime::TemplateOptions template_options;
+  template_options.folder = "INBOX";
+  template_options.uid = 1;
+  template_options.own_addresses = {"me@example.dom"};
+  auto mode = static_cast<ximssd::mime::TemplateMode>(size % 6);
+  try {
+    std::string reply = "<root>" + ximssd::mime::render_template_xml(message, mode, template_options) + "</root>";
+    if (!doc.load_string(reply.c_str())) __builtin_trap();
+  } catch (const ximssd::Failure&) {
+    // Only when GMime cannot make a message of the input at all.
+  }
   return 0;
 }
