@@ -6,14 +6,28 @@
 
 #include "base/text.hpp"
 #include "mime/gmime_support.hpp"
+#include "mime/icalendar_xml.hpp"
 #include "mime/part_content.hpp"
 #include "mime/render_state.hpp"
+#include "mime/smime_xml.hpp"
+#include "mime/vcard_xml.hpp"
 
 namespace ximssd::mime {
 
 namespace {
 
 std::string lower(const char* s) { return ascii_lower(s ? s : ""); }
+
+// False when the part names a charset its text cannot be converted from (it is then shown with
+// what could be read, and a parseError).
+bool charset_known(GMimeObject* part) {
+  const char* charset = g_mime_object_get_content_type_parameter(part, "charset");
+  if (!charset || !*charset) return true;
+  iconv_t converter = g_mime_iconv_open("UTF-8", g_mime_charset_iconv_name(charset));
+  if (converter == reinterpret_cast<iconv_t>(-1)) return false;
+  g_mime_iconv_close(converter);
+  return true;
+}
 
 int64_t measure(GMimeObject* object, RenderState& state);
 
@@ -149,7 +163,7 @@ bool write_xml_body(xml::XmlWriter& out, std::string_view text) {
   return true;
 }
 
-enum class Body { none, text, report, xml, headers, message };
+enum class Body { none, text, report, xml, headers, message, vcards, vgroup, calendar };
 
 Body body_kind(const std::string& type, const std::string& subtype) {
   if (type == "message" && (subtype == "delivery-status" || subtype == "disposition-notification"))
@@ -157,8 +171,9 @@ Body body_kind(const std::string& type, const std::string& subtype) {
   if (type == "message" && subtype == "rfc822") return Body::message;
   if (type == "text" && subtype == "rfc822-headers") return Body::headers;
   if (subtype == "xml" || (subtype.size() > 4 && subtype.ends_with("+xml"))) return Body::xml;
-  // vCard, vCard groups and iCalendar get their XML forms with the contacts and calendar
-  // layers; until then their text is shown as text.
+  if (type == "text" && (subtype == "directory" || subtype == "x-vcard" || subtype == "vcard")) return Body::vcards;
+  if (type == "text" && subtype == "x-vgroup") return Body::vgroup;
+  if (type == "text" && subtype == "calendar") return Body::calendar;
   if (type == "text") return Body::text;
   return Body::none;
 }
@@ -179,6 +194,12 @@ void render_part(xml::XmlWriter& out, GMimeObject* part, const std::string& part
     return;
   }
   ++state.depth;
+  if (is_smime_signed(part)) {
+    render_smime_signed(out, part, part_id, state);
+    --state.depth;
+    out.close();
+    return;
+  }
   if (GMIME_IS_MULTIPART(part)) {
     GMimeMultipart* multipart = GMIME_MULTIPART(part);
     for (int i = 0; i < g_mime_multipart_get_count(multipart); ++i) {
@@ -213,7 +234,16 @@ void render_part(xml::XmlWriter& out, GMimeObject* part, const std::string& part
       } else {
         std::string text = GMIME_IS_TEXT_PART(part) ? take_gstring(g_mime_text_part_get_text(GMIME_TEXT_PART(part)))
                                                      : content;
-        out.text(lf_line_ends(to_valid_utf8(text)));
+        // vCard, vCard group and iCalendar data that does not parse (or whose charset is
+        // unknown) is shown as text; parseError must come before any content.
+        std::string error;
+        if (GMIME_IS_TEXT_PART(part) && !charset_known(part)) error = "unknown charset";
+        bool structured = error.empty() &&
+                          ((kind == Body::vcards && write_cards_xml(out, text, CardKind::vcard, error)) ||
+                           (kind == Body::vgroup && write_cards_xml(out, text, CardKind::vgroup, error)) ||
+                           (kind == Body::calendar && write_icalendar_xml(out, text, error)));
+        if (!error.empty()) out.attr("parseError", error);
+        if (!structured) out.text(lf_line_ends(to_valid_utf8(text)));
       }
     }
   }
