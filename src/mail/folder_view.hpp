@@ -15,6 +15,7 @@ struct ViewSpec {
   std::string sort_field = "UID";     // a viewer-field name (section 4.2)
   bool descending = false;
   std::vector<std::string> fields;    // the viewer fields folderBrowse reports
+  bool hide_deleted = false;          // messages with the Deleted flag are left out
 };
 
 struct FolderView {

@@ -70,6 +70,7 @@ FolderView MessageService::open_view(const Actor& actor, std::string name, std::
     throw Failure(ErrorCode::badRequest, "the folder holds no messages: " + std::string(mailbox));
   view.spec = std::move(spec);
   auto messages = store_.reader().list_messages(view.mailbox.record->id);
+  if (view.spec.hide_deleted) std::erase_if(messages, [](const store::MessageRecord& m) { return m.flags & kDeleted; });
   std::vector<SortKey> keys;
   keys.reserve(messages.size());
   for (const auto& m : messages) {

@@ -117,6 +117,11 @@ def test_open_browse_sort_and_close(server, reader):
     assert init.get("messages") == "1"
     init = open_view(reader, "stale", ["UID"], mailbox="INBOX", UIDValidity="1", UIDMin="3")
     assert init.get("messages") == "3"
+    # hideDeleted leaves out what has the Deleted flag.
+    append(reader, {"targetMailbox": "INBOX", "flags": "Deleted"},
+           simple_email("gone", ("", "d@example.dom"), "20240104T100000Z"))
+    assert open_view(reader, "hidden", ["UID"], mailbox="INBOX", hideDeleted="yes").get("messages") == "3"
+    assert open_view(reader, "shown", ["UID"], mailbox="INBOX", hideDeleted="no").get("messages") == "4"
 
 
 MULTIPART = (

@@ -46,6 +46,9 @@ awaitable<void> folder_open(Request& r) {
   mail::ViewSpec spec;
   if (r.has_attr("sortField")) spec.sort_field = std::string(r.required("sortField"));
   spec.descending = iequals(r.attr("sortOrder"), "desc");
+  // Without hideDeleted, deleted messages are hidden when deleting only marks them.
+  spec.hide_deleted = r.has_attr("hideDeleted") ? is_yes(r.attr("hideDeleted"))
+                                                : iequals(ops::account_setting(r, "DeleteMode", ""), "Mark");
   for (auto field : r.element.children("field")) {
     std::string name = trim_whitespace(field.text().get());
     if (name.empty()) throw Failure(ErrorCode::badRequest, "an empty field element");
