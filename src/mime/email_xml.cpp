@@ -155,6 +155,16 @@ bool is_absent_body(GMimeObject* body) {
   return g_mime_data_wrapper_write_to_stream(wrapper, sink.get()) <= 0;
 }
 
+// Header text in 8 bits that is not UTF-8 (RFC 6532 allows UTF-8 only): shown with U+FFFD.
+std::string header_problem(GMimeObject* object) {
+  GMimeHeaderList* headers = g_mime_object_get_header_list(object);
+  for (int i = 0; headers && i < g_mime_header_list_get_count(headers); ++i) {
+    const char* raw = g_mime_header_get_raw_value(g_mime_header_list_get_header_at(headers, i));
+    if (raw && !is_valid_utf8(raw)) return "8-bit header text that is not UTF-8";
+  }
+  return {};
+}
+
 }  // namespace
 
 bool is_address_field(std::string_view name) { return one_of(kAddressFields, name); }
@@ -198,6 +208,11 @@ void render_header_fields(xml::XmlWriter& out, GMimeObject* object, const Render
 void render_message(xml::XmlWriter& out, GMimeMessage* message, RenderState& state, bool headers_only,
                     const std::string& part_id) {
   out.open("EMail");
+  // What the parser had to guess about the whole message shows on its outermost EMail.
+  if (!state.message_problem.empty()) {
+    out.attr("parseError", state.message_problem);
+    state.message_problem.clear();
+  }
   render_header_fields(out, GMIME_OBJECT(message), state.options);
   GMimeObject* body = g_mime_message_get_mime_part(message);
   if (!headers_only && body && !is_absent_body(body)) render_part(out, body, part_id, state, false);
@@ -206,11 +221,13 @@ void render_message(xml::XmlWriter& out, GMimeMessage* message, RenderState& sta
 
 void render_email(xml::XmlWriter& out, std::string_view message, const RenderOptions& options) {
   RenderState state{options};
-  auto parsed = parse_message(message);
+  std::string problem;
+  auto parsed = parse_message(message, problem);
   if (!parsed) {
     out.open("EMail").attr("parseError", "not a message").close();
     return;
   }
+  state.message_problem = problem.empty() ? header_problem(GMIME_OBJECT(parsed.get())) : problem;
   render_message(out, parsed.get(), state, false);
 }
 

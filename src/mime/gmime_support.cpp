@@ -27,6 +27,42 @@ GPtr<GMimeMessage> parse_message(std::string_view bytes) {
   return GPtr<GMimeMessage>(g_mime_parser_construct_message(parser.get(), nullptr));
 }
 
+namespace {
+
+// The parser's findings that mean the structure shown is a guess (not the merely untidy ones,
+// such as a repeated field).
+const char* structure_problem_text(GMimeParserWarning issue) {
+  switch (issue) {
+    case GMIME_WARN_MALFORMED_MULTIPART: return "a multipart without parts";
+    case GMIME_WARN_TRUNCATED_MESSAGE: return "the message is truncated";
+    case GMIME_WARN_MALFORMED_MESSAGE: return "the message is malformed";
+    case GMIME_CRIT_INVALID_HEADER_NAME: return "an invalid header field name";
+    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: return "a multipart without a boundary";
+    case GMIME_CRIT_NESTING_OVERFLOW: return "parts nested too deeply";
+    case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT: return "a part without header or content";
+    default: return nullptr;
+  }
+}
+
+void note_problem(gint64, GMimeParserWarning issue, const gchar*, gpointer found) {
+  auto* problem = static_cast<std::string*>(found);
+  if (const char* text = structure_problem_text(issue); text && problem->empty()) *problem = text;
+}
+
+}  // namespace
+
+GPtr<GMimeMessage> parse_message(std::string_view bytes, std::string& structure_problem) {
+  ensure_gmime();
+  structure_problem.clear();
+  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
+  GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+  GMimeParserOptions* options = g_mime_parser_options_new();
+  g_mime_parser_options_set_warning_callback(options, note_problem, &structure_problem);
+  GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), options));
+  g_mime_parser_options_free(options);
+  return message;
+}
+
 }  // namespace ximssd::mime
 
 namespace ximssd::mime {

@@ -34,4 +34,9 @@ std::string decode_header_text(std::string_view raw);
 // message must not outlive `bytes`. Null when GMime cannot make a message of it.
 GPtr<GMimeMessage> parse_message(std::string_view bytes);
 
+// As above, and says what is wrong with the message's structure when GMime had to guess (an
+// unterminated or boundary-less multipart, a truncated message, parts nested too deeply, an
+// invalid header name...): "" when nothing was.
+GPtr<GMimeMessage> parse_message(std::string_view bytes, std::string& structure_problem);
+
 }  // namespace ximssd::mime

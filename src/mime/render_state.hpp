@@ -19,6 +19,8 @@ struct RenderState {
   // Estimated sizes already computed: a multipart's size is the sum of its parts', which are
   // rendered next, so each part is measured once.
   std::unordered_map<GMimeObject*, int64_t> sizes;
+  // What is wrong with the message as a whole, for its EMail's parseError ("" = nothing).
+  std::string message_problem;
 };
 
 // Parts nested deeper than this are written without their content, with parseError.

@@ -287,3 +287,16 @@ TEST(MimeXml, RenderComposeRenderRoundTrip) {
   }
   EXPECT_GE(round_tripped, 20);
 }
+
+TEST(MimeXml, StructureGuessesAndBadHeaderBytesShowAsParseError) {
+  auto email_error = [](const std::string& message) {
+    pugi::xml_document doc;
+    EXPECT_TRUE(doc.load_string(mime::render_email_xml(message, {}).c_str()));
+    return std::string(doc.document_element().attribute("parseError").value());
+  };
+  EXPECT_EQ(email_error("From: a@b.c\r\nSubject: fine\r\n\r\nbody\r\n"), "");
+  EXPECT_EQ(email_error("Subject: caf\xc3\xa9\r\n\r\nUTF-8 header text is fine\r\n"), "");
+  EXPECT_EQ(email_error("Subject: caf\xe9\r\n\r\nLatin-1 bytes\r\n"), "8-bit header text that is not UTF-8");
+  EXPECT_FALSE(email_error("Content-Type: multipart/mixed\r\n\r\n--x\r\n\r\nno boundary parameter\r\n").empty());
+  EXPECT_FALSE(email_error("Content-Type: multipart/mixed; boundary=b\r\n\r\nno parts at all\r\n").empty());
+}
