@@ -3,7 +3,10 @@
 // only; what is shown for each message is read from the store when asked for.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
@@ -16,14 +19,33 @@ struct ViewSpec {
   bool descending = false;
   std::vector<std::string> fields;    // the viewer fields folderBrowse reports
   bool hide_deleted = false;          // messages with the Deleted flag are left out
+  int64_t uid_min = 0;                // messages with lower UIDs are left out
+};
+
+// One change folderSync reports: applied in order, each to the list as already changed by the
+// ones before it (B-mailboxes-folders.md section 8).
+struct SyncReport {
+  enum class Kind { removed, added, updated } kind = Kind::removed;
+  size_t index = 0;
+  int64_t uid = 0;
+  int64_t messages = 0;  // the view's size after this change
+  int64_t unseen = 0;    // its unseen messages after this change
 };
 
 struct FolderView {
   std::string name;         // the session's name for the view
   MailboxRef mailbox;       // resolved when opened: owner, record, the actor's rights
   ViewSpec spec;
-  std::vector<int64_t> uids;  // the view's messages, in view order
+  // The logical view: the messages the client has been told about, in view order, and the
+  // modseq each had when it was last reported (a newer one means "updated" at the next sync).
+  std::vector<int64_t> uids;
+  std::vector<int64_t> modseqs;
   int64_t unseen = 0;
+  // Messages that got Deleted while hideDeleted was on: out of the view until it is reopened.
+  std::unordered_set<int64_t> hidden;
+  // The change subscription, and whether a notify went out that no folderSync has answered.
+  std::shared_ptr<void> subscription;
+  std::shared_ptr<std::atomic<bool>> notified = std::make_shared<std::atomic<bool>>(false);
 
   bool contains(int64_t uid) const;
 };

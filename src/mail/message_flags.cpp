@@ -58,4 +58,25 @@ uint32_t parse_flag_list(std::string_view list) {
   return flags;
 }
 
+FlagEdit parse_flag_edits(std::string_view list) {
+  FlagEdit edit;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    std::string name = trim_whitespace(list.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    if (!name.empty()) {
+      if (auto bit = flag_bit(name)) {
+        edit.set |= *bit;
+      } else if (name.size() > 2 && iequals(name.substr(0, 2), "Un") && flag_bit(name.substr(2))) {
+        edit.clear |= *flag_bit(name.substr(2));
+      } else {
+        throw Failure(ErrorCode::badRequest, "unknown flag: " + name);
+      }
+    }
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return edit;
+}
+
 }  // namespace ximssd::mail

@@ -30,4 +30,12 @@ std::string flag_names(uint32_t flags);
 // Parses "Seen,Answered"; throws Failure(badRequest) for an unknown flag.
 uint32_t parse_flag_list(std::string_view list);
 
+// A list of flag names and negative flag names ("Un" + a name: "Media,Unseen"): the flags to
+// set and the flags to clear. Throws Failure(badRequest) for an unknown name.
+struct FlagEdit {
+  uint32_t set = 0;
+  uint32_t clear = 0;
+};
+FlagEdit parse_flag_edits(std::string_view list);
+
 }  // namespace ximssd::mail

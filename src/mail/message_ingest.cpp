@@ -83,7 +83,7 @@ awaitable<store::AppendedMessage> MessageIngest::append(const Actor& actor, std:
   if (pool_) prepared = co_await run_blocking(*pool_, [&] { return prepare(mailbox_id, message); });
   else prepared = prepare(mailbox_id, message);
   std::vector<store::StagedBlob> blobs{prepared.blob};
-  co_return co_await store_.write<store::AppendedMessage>(
+  auto appended = co_await store_.write<store::AppendedMessage>(
       [&](store::Repository& db) {
         if (!replace) return db.append_message(prepared.row);
         using Mode = Replacement::Mode;
@@ -99,6 +99,8 @@ awaitable<store::AppendedMessage> MessageIngest::append(const Actor& actor, std:
         return appended;
       },
       std::move(blobs));
+  if (hub_) hub_->publish(mailbox_id);
+  co_return appended;
 }
 
 std::vector<store::AppendedMessage> MessageIngest::append_batch_now(int64_t mailbox_id,

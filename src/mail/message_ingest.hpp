@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mail/change_hub.hpp"
 #include "mail/mailbox_service.hpp"
 #include "mail/mbox_reader.hpp"
 #include "store/records.hpp"
@@ -35,8 +36,10 @@ struct Replacement {
 
 class MessageIngest {
  public:
-  MessageIngest(store::Store& store, MailboxService& mailboxes, boost::asio::thread_pool* blocking_pool)
-      : store_(store), mailboxes_(mailboxes), pool_(blocking_pool) {}
+  // `hub`, when given, hears of every append (null for tools that run without sessions).
+  MessageIngest(store::Store& store, MailboxService& mailboxes, boost::asio::thread_pool* blocking_pool,
+                ChangeHub* hub = nullptr)
+      : store_(store), mailboxes_(mailboxes), pool_(blocking_pool), hub_(hub) {}
 
   // Appends one message to `mailbox` (needs the "i" right) and resumes once it is durable.
   // With `replace`, the old message is removed in the same transaction (needs "t" and "e" too).
@@ -58,6 +61,7 @@ class MessageIngest {
   store::Store& store_;
   MailboxService& mailboxes_;
   boost::asio::thread_pool* pool_;
+  ChangeHub* hub_;
 };
 
 }  // namespace ximssd::mail

@@ -3,6 +3,9 @@
 #include <pugixml.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "base/error.hpp"
 #include "base/text.hpp"
@@ -62,23 +65,22 @@ MailboxRef MessageService::current_mailbox(const Actor& actor, const FolderView&
   return ref;
 }
 
-FolderView MessageService::open_view(const Actor& actor, std::string name, std::string_view mailbox, ViewSpec spec) {
-  FolderView view;
-  view.name = std::move(name);
-  view.mailbox = mailboxes_.require(actor, mailbox, right::read);
-  if (view.mailbox.record->pure_folder)
-    throw Failure(ErrorCode::badRequest, "the folder holds no messages: " + std::string(mailbox));
-  view.spec = std::move(spec);
-  auto messages = store_.reader().list_messages(view.mailbox.record->id);
-  if (view.spec.hide_deleted) std::erase_if(messages, [](const store::MessageRecord& m) { return m.flags & kDeleted; });
-  std::vector<SortKey> keys;
-  keys.reserve(messages.size());
+std::vector<const store::MessageRecord*> MessageService::arrange(const FolderView& view,
+                                                                 const std::vector<store::MessageRecord>& messages) {
+  std::vector<const store::MessageRecord*> chosen;
+  chosen.reserve(messages.size());
   for (const auto& m : messages) {
-    auto key = cached_key(m, view.spec.sort_field);
-    keys.push_back(key ? std::move(*key) : header_key(header_text(m), view.spec.sort_field));
-    if (!(m.flags & kSeen)) ++view.unseen;
+    if (m.uid < view.spec.uid_min) continue;
+    if (view.spec.hide_deleted && ((m.flags & kDeleted) || view.hidden.contains(m.uid))) continue;
+    chosen.push_back(&m);
   }
-  std::vector<size_t> order(messages.size());
+  std::vector<SortKey> keys;
+  keys.reserve(chosen.size());
+  for (const auto* m : chosen) {
+    auto key = cached_key(*m, view.spec.sort_field);
+    keys.push_back(key ? std::move(*key) : header_key(header_text(*m), view.spec.sort_field));
+  }
+  std::vector<size_t> order(chosen.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   bool descending = view.spec.descending;
   // Equal keys keep UID order, so a view is the same each time it is opened.
@@ -88,9 +90,117 @@ FolderView MessageService::open_view(const Actor& actor, std::string name, std::
     int c = x.number < y.number ? -1 : x.number > y.number ? 1 : x.text.compare(y.text);
     return descending ? c > 0 : c < 0;
   });
-  view.uids.reserve(order.size());
-  for (size_t i : order) view.uids.push_back(messages[i].uid);
+  std::vector<const store::MessageRecord*> out;
+  out.reserve(order.size());
+  for (size_t i : order) out.push_back(chosen[i]);
+  return out;
+}
+
+FolderView MessageService::open_view(const Actor& actor, std::string name, std::string_view mailbox, ViewSpec spec) {
+  FolderView view;
+  view.name = std::move(name);
+  view.mailbox = mailboxes_.require(actor, mailbox, right::read);
+  if (view.mailbox.record->pure_folder)
+    throw Failure(ErrorCode::badRequest, "the folder holds no messages: " + std::string(mailbox));
+  reopen_view(actor, view, std::move(spec));
   return view;
+}
+
+void MessageService::reopen_view(const Actor& actor, FolderView& view, ViewSpec spec) {
+  auto ref = current_mailbox(actor, view, right::read);
+  view.mailbox = ref;
+  view.spec = std::move(spec);
+  view.hidden.clear();
+  auto messages = store_.reader().list_messages(ref.record->id);
+  auto arranged = arrange(view, messages);
+  view.uids.clear();
+  view.modseqs.clear();
+  view.unseen = 0;
+  for (const auto* m : arranged) {
+    view.uids.push_back(m->uid);
+    view.modseqs.push_back(m->modseq);
+    if (!(m->flags & kSeen)) ++view.unseen;
+  }
+}
+
+std::vector<SyncReport> MessageService::synchronise(const Actor& actor, FolderView& view, std::optional<size_t> limit) {
+  auto ref = current_mailbox(actor, view, right::read);
+  auto messages = store_.reader().list_messages(ref.record->id);
+  std::unordered_map<int64_t, const store::MessageRecord*> by_uid;
+  for (const auto& m : messages) by_uid.emplace(m.uid, &m);
+  // With hideDeleted, a message of the view that got Deleted leaves it for good (until reopened).
+  if (view.spec.hide_deleted)
+    for (int64_t uid : view.uids)
+      if (auto it = by_uid.find(uid); it != by_uid.end() && (it->second->flags & kDeleted)) view.hidden.insert(uid);
+  auto actual = arrange(view, messages);
+  std::unordered_map<int64_t, size_t> actual_position;
+  for (size_t i = 0; i < actual.size(); ++i) actual_position.emplace(actual[i]->uid, i);
+
+  // Members that stay: the longest run of the logical list already in the actual order; the
+  // others (gone, or moved by a new sort key) are removed, and re-added where they now belong.
+  std::vector<size_t> kept_positions;  // indexes into view.uids, forming the run
+  {
+    std::vector<size_t> candidates;  // indexes into view.uids that are still in the view
+    for (size_t i = 0; i < view.uids.size(); ++i)
+      if (actual_position.contains(view.uids[i])) candidates.push_back(i);
+    // Longest increasing subsequence of their actual positions (patience sorting).
+    std::vector<size_t> tails, tail_of, previous(candidates.size(), SIZE_MAX);
+    for (size_t c = 0; c < candidates.size(); ++c) {
+      size_t position = actual_position[view.uids[candidates[c]]];
+      auto it = std::lower_bound(tails.begin(), tails.end(), position,
+                                 [&](size_t t, size_t p) { return actual_position[view.uids[candidates[t]]] < p; });
+      size_t length = static_cast<size_t>(it - tails.begin());
+      if (length > 0) previous[c] = tails[length - 1];
+      if (it == tails.end()) tails.push_back(c);
+      else *it = c;
+    }
+    for (size_t c = tails.empty() ? SIZE_MAX : tails.back(); c != SIZE_MAX; c = previous[c])
+      kept_positions.push_back(candidates[c]);
+    std::reverse(kept_positions.begin(), kept_positions.end());
+  }
+  std::unordered_set<int64_t> kept;
+  for (size_t i : kept_positions) kept.insert(view.uids[i]);
+
+  auto is_unseen = [&](int64_t uid) {
+    auto it = by_uid.find(uid);
+    return it != by_uid.end() && !(it->second->flags & kSeen);
+  };
+  int64_t unseen = 0;
+  for (int64_t uid : view.uids) unseen += is_unseen(uid);
+
+  std::vector<SyncReport> reports;
+  auto full = [&] { return limit && reports.size() >= *limit; };
+  auto report = [&](SyncReport::Kind kind, size_t index, int64_t uid) {
+    reports.push_back(SyncReport{kind, index, uid, static_cast<int64_t>(view.uids.size()), unseen});
+  };
+  // Removals, from the end, so that each index is still the one the client has.
+  for (size_t i = view.uids.size(); i-- > 0 && !full();) {
+    int64_t uid = view.uids[i];
+    if (kept.contains(uid)) continue;
+    unseen -= is_unseen(uid);
+    view.uids.erase(view.uids.begin() + static_cast<ptrdiff_t>(i));
+    view.modseqs.erase(view.modseqs.begin() + static_cast<ptrdiff_t>(i));
+    report(SyncReport::Kind::removed, i, uid);
+  }
+  // Additions in ascending final position: everything before each is already in place.
+  for (size_t j = 0; j < actual.size() && !full(); ++j) {
+    const auto* m = actual[j];
+    if (kept.contains(m->uid)) continue;
+    if (j < view.uids.size() && view.uids[j] == m->uid) continue;  // added by an earlier, limited sync
+    unseen += !(m->flags & kSeen);
+    view.uids.insert(view.uids.begin() + static_cast<ptrdiff_t>(j), m->uid);
+    view.modseqs.insert(view.modseqs.begin() + static_cast<ptrdiff_t>(j), m->modseq);
+    report(SyncReport::Kind::added, j, m->uid);
+  }
+  // Updates of what stayed, at their final places.
+  for (size_t j = 0; j < view.uids.size() && !full(); ++j) {
+    auto it = by_uid.find(view.uids[j]);
+    if (it == by_uid.end() || it->second->modseq == view.modseqs[j]) continue;
+    view.modseqs[j] = it->second->modseq;
+    report(SyncReport::Kind::updated, j, view.uids[j]);
+  }
+  view.unseen = unseen;
+  return reports;
 }
 
 store::MessageRecord MessageService::message(const Actor& actor, const FolderView& view, int64_t uid) {
@@ -158,6 +268,79 @@ awaitable<void> MessageService::update_attributes(const Actor& actor, const Fold
     db.set_message_attributes(mailbox_id, uid, encoded);
     return true;
   });
+}
+
+awaitable<std::vector<store::FlagChange>> MessageService::mark(const Actor& actor, const FolderView& view,
+                                                              std::vector<int64_t> uids, uint32_t add, uint32_t remove) {
+  uint32_t touched = add | remove;
+  Rights needed = 0;
+  if (touched & kSeen) needed |= right::seen;
+  if (touched & kDeleted) needed |= right::delete_msg;
+  if (touched & ~(kSeen | kDeleted)) needed |= right::write;
+  auto ref = current_mailbox(actor, view, needed ? needed : right::read);
+  int64_t mailbox_id = ref.record->id;
+  auto changed = co_await store_.write<std::vector<store::FlagChange>>(
+      [&](store::Repository& db) { return db.update_flags(mailbox_id, uids, add, remove); });
+  if (!changed.empty()) hub_.publish(mailbox_id);
+  co_return changed;
+}
+
+awaitable<size_t> MessageService::expunge(const Actor& actor, const FolderView& view) {
+  auto ref = current_mailbox(actor, view, right::expunge);
+  int64_t mailbox_id = ref.record->id;
+  auto erased = co_await store_.write<std::vector<int64_t>>([&](store::Repository& db) {
+    std::vector<int64_t> deleted;
+    for (const auto& m : db.list_messages(mailbox_id))
+      if (m.flags & kDeleted) deleted.push_back(m.uid);
+    return db.erase_messages(mailbox_id, deleted);
+  });
+  if (!erased.empty()) hub_.publish(mailbox_id);
+  co_return erased.size();
+}
+
+awaitable<size_t> MessageService::erase(const Actor& actor, const FolderView& view, std::vector<int64_t> uids) {
+  auto ref = current_mailbox(actor, view, right::delete_msg | right::expunge);
+  int64_t mailbox_id = ref.record->id;
+  auto erased = co_await store_.write<std::vector<int64_t>>(
+      [&](store::Repository& db) { return db.erase_messages(mailbox_id, uids); });
+  if (!erased.empty()) hub_.publish(mailbox_id);
+  co_return erased.size();
+}
+
+awaitable<std::vector<store::CopiedMessage>> MessageService::copy(const Actor& actor, const FolderView& view,
+                                                                 std::vector<int64_t> uids, std::string target,
+                                                                 bool move) {
+  auto source = current_mailbox(actor, view, move ? right::read | right::delete_msg | right::expunge : right::read);
+  auto destination = mailboxes_.require(actor, target, right::insert);
+  if (destination.record->pure_folder) throw Failure(ErrorCode::badRequest, "the folder cannot hold messages: " + target);
+  int64_t from = source.record->id, to = destination.record->id;
+  auto copied = co_await store_.write<std::vector<store::CopiedMessage>>([&](store::Repository& db) {
+    auto out = db.copy_messages(from, uids, to);
+    if (move && from != to) {
+      std::vector<int64_t> originals;
+      for (const auto& c : out) originals.push_back(c.source_uid);
+      db.erase_messages(from, originals);
+    }
+    return out;
+  });
+  if (!copied.empty()) {
+    hub_.publish(to);
+    if (move && from != to) hub_.publish(from);
+  }
+  co_return copied;
+}
+
+awaitable<size_t> MessageService::empty_mailbox(const Actor& actor, std::string mailbox, std::optional<int64_t> before) {
+  auto ref = mailboxes_.require(actor, mailbox, right::delete_msg | right::expunge);
+  int64_t mailbox_id = ref.record->id;
+  auto erased = co_await store_.write<std::vector<int64_t>>([&](store::Repository& db) {
+    std::vector<int64_t> old;
+    for (const auto& m : db.list_messages(mailbox_id))
+      if (!before || m.internal_date < *before) old.push_back(m.uid);
+    return db.erase_messages(mailbox_id, old);
+  });
+  if (!erased.empty()) hub_.publish(mailbox_id);
+  co_return erased.size();
 }
 
 std::string encode_attributes(const xml::XmlValue& dictionary) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "formats/xml/xml_value.hpp"
+#include "mail/change_hub.hpp"
 #include "mail/folder_view.hpp"
 #include "mail/mailbox_service.hpp"
 #include "store/store.hpp"
@@ -30,10 +31,18 @@ using AttributeChange = std::pair<std::string, std::optional<xml::XmlValue>>;
 
 class MessageService {
  public:
-  MessageService(store::Store& store, MailboxService& mailboxes) : store_(store), mailboxes_(mailboxes) {}
+  MessageService(store::Store& store, MailboxService& mailboxes, ChangeHub& hub)
+      : store_(store), mailboxes_(mailboxes), hub_(hub) {}
+
+  ChangeHub& hub() { return hub_; }
 
   // Opens `mailbox` (needs the "r" right) as the view `name`, sorted as `spec` says.
   FolderView open_view(const Actor& actor, std::string name, std::string_view mailbox, ViewSpec spec);
+  // Rebuilds an open view with a new spec (folderReopen): hidden messages come back.
+  void reopen_view(const Actor& actor, FolderView& view, ViewSpec spec);
+  // The changes that turn the view's logical list into the mailbox as it is now, applied to the
+  // list as they are returned; at most `limit` of them (the rest wait for the next call).
+  std::vector<SyncReport> synchronise(const Actor& actor, FolderView& view, std::optional<size_t> limit);
 
   // The store's row for message `uid` of the view (needs "r"); notFound when it is not there.
   store::MessageRecord message(const Actor& actor, const FolderView& view, int64_t uid);
@@ -50,12 +59,34 @@ class MessageService {
   boost::asio::awaitable<void> update_attributes(const Actor& actor, const FolderView& view, int64_t uid,
                                                  std::vector<AttributeChange> changes);
 
+  // Sets the `add` flags and clears the `remove` flags of the view's messages `uids`. Seen
+  // needs the "s" right, Deleted "t", the others "w".
+  boost::asio::awaitable<std::vector<store::FlagChange>> mark(const Actor& actor, const FolderView& view,
+                                                              std::vector<int64_t> uids, uint32_t add, uint32_t remove);
+  // Erases the messages with the Deleted flag from the view's mailbox (needs "e").
+  boost::asio::awaitable<size_t> expunge(const Actor& actor, const FolderView& view);
+  // Erases the view's messages `uids` at once (needs "t" and "e").
+  boost::asio::awaitable<size_t> erase(const Actor& actor, const FolderView& view, std::vector<int64_t> uids);
+  // Copies the view's messages `uids` into `target` (needs "r" here and "i" there); with `move`
+  // the originals are erased in the same transaction (needs "t" and "e" here too).
+  boost::asio::awaitable<std::vector<store::CopiedMessage>> copy(const Actor& actor, const FolderView& view,
+                                                                 std::vector<int64_t> uids, std::string target,
+                                                                 bool move);
+  // Erases the messages of `mailbox` that arrived before `before` (seconds since the epoch;
+  // none = all of them). Needs "t" and "e".
+  boost::asio::awaitable<size_t> empty_mailbox(const Actor& actor, std::string mailbox, std::optional<int64_t> before);
+
   // The view's mailbox as it is now, with the actor's rights, requiring `needed`.
   MailboxRef current_mailbox(const Actor& actor, const FolderView& view, Rights needed);
 
  private:
+  // The view's messages as it would be opened now, in view order.
+  std::vector<const store::MessageRecord*> arrange(const FolderView& view,
+                                                   const std::vector<store::MessageRecord>& messages);
+
   store::Store& store_;
   MailboxService& mailboxes_;
+  ChangeHub& hub_;
 };
 
 // The attribute dictionary as stored (XML dictionary text), and back.

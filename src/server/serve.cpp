@@ -67,8 +67,9 @@ int serve(const Config& config) {
   ximss::StringsDictionary strings;
   ximss::KnownValues known_values;
   mail::MailboxService mailboxes(db);
-  mail::MessageIngest ingest(db, mailboxes, &blocking);
-  mail::MessageService messages(db, mailboxes);
+  mail::ChangeHub hub;
+  mail::MessageIngest ingest(db, mailboxes, &blocking, &hub);
+  mail::MessageService messages(db, mailboxes, hub);
   ximss::XimssContext ximss_ctx{config.ximss, default_domain, accounts,     mailboxes, ingest,    messages, sasl,
                                 throttle,     sessions,       strings,      known_values, blocking, tls.get()};
 

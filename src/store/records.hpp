@@ -115,6 +115,19 @@ struct MessageRecord {
   std::string attributes;  // XIMSS XML dictionary text, "" = no attributes
 };
 
+// A message whose flags a write changed, as they are now.
+struct FlagChange {
+  int64_t uid = 0;
+  uint32_t flags = 0;
+  int64_t modseq = 0;
+};
+
+// A message copied into another mailbox: its UID there.
+struct CopiedMessage {
+  int64_t source_uid = 0;
+  int64_t uid = 0;
+};
+
 struct AppendedMessage {
   int64_t uid = 0;
   int64_t modseq = 0;

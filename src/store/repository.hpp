@@ -91,6 +91,17 @@ class Repository {
   virtual void set_message_attributes(int64_t mailbox_id, int64_t uid, std::string_view attributes) = 0;
   // Erases one message (its body stays until garbage collection); false when there was none.
   virtual bool erase_message(int64_t mailbox_id, int64_t uid) = 0;
+  // Sets the `add` bits and clears the `remove` bits of the messages `uids`; each message whose
+  // flags change takes the mailbox's next modseq. Returns those messages (in UID order).
+  virtual std::vector<FlagChange> update_flags(int64_t mailbox_id, const std::vector<int64_t>& uids, uint32_t add,
+                                               uint32_t remove) = 0;
+  // Copies the messages `uids` (those that exist, in UID order) into `to_mailbox_id` with new
+  // UIDs there, sharing their bodies.
+  virtual std::vector<CopiedMessage> copy_messages(int64_t from_mailbox_id, const std::vector<int64_t>& uids,
+                                                   int64_t to_mailbox_id) = 0;
+  // Erases the messages `uids` (those that exist); the mailbox's modseq moves on. Returns the
+  // UIDs erased.
+  virtual std::vector<int64_t> erase_messages(int64_t mailbox_id, const std::vector<int64_t>& uids) = 0;
   virtual bool blob_referenced(std::string_view blob_id) = 0;
 };
 

@@ -1,6 +1,8 @@
 // Message rows: append (UID and modseq assignment), listing, and blob references.
 #include "store/sqlite/sqlite_repository.hpp"
 
+#include <algorithm>
+
 #include "base/error.hpp"
 
 namespace ximssd::store {
@@ -124,6 +126,61 @@ bool SqliteRepository::erase_message(int64_t mailbox_id, int64_t uid) {
   st.bind(1, mailbox_id).bind(2, uid);
   st.run();
   return db_.changes() > 0;
+}
+
+std::vector<FlagChange> SqliteRepository::update_flags(int64_t mailbox_id, const std::vector<int64_t>& uids,
+                                                      uint32_t add, uint32_t remove) {
+  std::vector<FlagChange> out;
+  for (int64_t uid : uids) {
+    Statement read(db_, "SELECT flags FROM messages WHERE mailbox_id = ? AND uid = ?");
+    read.bind(1, mailbox_id).bind(2, uid);
+    if (!read.step()) continue;
+    uint32_t before = static_cast<uint32_t>(read.int64(0));
+    read.run();
+    uint32_t after = (before | add) & ~remove;
+    if (after == before) continue;
+    Statement bump(db_, "UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING highest_modseq");
+    bump.bind(1, mailbox_id);
+    if (!bump.step()) throw Failure(ErrorCode::notFound, "the mailbox does not exist");
+    int64_t modseq = bump.int64(0);
+    bump.run();
+    Statement write(db_, "UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?");
+    write.bind(1, int64_t{after}).bind(2, modseq).bind(3, mailbox_id).bind(4, uid);
+    write.run();
+    out.push_back(FlagChange{uid, after, modseq});
+  }
+  return out;
+}
+
+std::vector<CopiedMessage> SqliteRepository::copy_messages(int64_t from_mailbox_id, const std::vector<int64_t>& uids,
+                                                           int64_t to_mailbox_id) {
+  std::vector<int64_t> sorted = uids;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  std::vector<CopiedMessage> out;
+  for (int64_t uid : sorted) {
+    auto m = find_message(from_mailbox_id, uid);
+    if (!m) continue;
+    // A copy is a new message of its mailbox: its ORIGUID is its own UID there.
+    NewMessage copy{to_mailbox_id, m->blob_id, m->size, m->internal_date, m->flags, m->keywords, m->header,
+                    std::nullopt, m->attributes};
+    auto appended = take_uid(db_, to_mailbox_id);
+    insert_row(db_, to_mailbox_id, appended.uid, appended.modseq, copy);
+    out.push_back(CopiedMessage{uid, appended.uid});
+  }
+  return out;
+}
+
+std::vector<int64_t> SqliteRepository::erase_messages(int64_t mailbox_id, const std::vector<int64_t>& uids) {
+  std::vector<int64_t> erased;
+  for (int64_t uid : uids)
+    if (erase_message(mailbox_id, uid)) erased.push_back(uid);
+  if (!erased.empty()) {
+    Statement bump(db_, "UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ?");
+    bump.bind(1, mailbox_id);
+    bump.run();
+  }
+  return erased;
 }
 
 bool SqliteRepository::blob_referenced(std::string_view blob_id) {

@@ -1,6 +1,9 @@
-// Folder View operations: folderOpen, folderBrowse, folderClose (and closeMailbox, the name the
-// reference's example uses), and folderRead (a stored message or one of its parts as XML).
-// Views live in the session; mail/message_service reads the store for them.
+// Folder View operations: folderOpen, folderReopen, folderBrowse, folderSync, folderClose (and
+// closeMailbox, the name the reference's example uses), folderRead (a stored message or one of
+// its parts as XML), and the changes made through a view: messageMark, messageRemove,
+// folderExpunge, messageCopy, messageMove, emptyTrash, emptyMailbox. Views live in the session;
+// mail/message_service reads and writes the store for them, and its change hub tells every view
+// of a changed mailbox.
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -10,6 +13,7 @@
 #include "base/text.hpp"
 #include "base/time_format.hpp"
 #include "mail/acl.hpp"
+#include "mail/message_flags.hpp"
 #include "mime/email_xml.hpp"
 #include "mime/gmime_support.hpp"
 #include "mime/part_path.hpp"
@@ -31,46 +35,114 @@ void write_time_element(xml::XmlWriter& out, const std::string& name, int64_t se
   out.close();
 }
 
-awaitable<void> folder_open(Request& r) {
-  std::string folder(r.required("folder"));
-  std::string mailbox = r.has_attr("mailbox") ? std::string(r.required("mailbox")) : folder;
-  auto& folders = r.session().folders;
-  if (folders.contains(folder)) throw Failure(ErrorCode::alreadyExists, "folder " + folder + " is already open");
+// The view parameters of folderOpen and folderReopen. Viewer fields: the request's, else
+// `fields` (folderReopen keeps the view's when it gives none).
+mail::ViewSpec view_spec(Request& r, std::vector<std::string> fields, int64_t uid_validity) {
   if (r.has_attr("filter") || r.has_attr("filterField"))
     throw Failure(ErrorCode::unavailable, "filtered Folder Views are not available yet");
-  auto actor = ops::actor_of(r);
-  // With mailboxClass (even empty) a missing mailbox is created first.
-  if (r.has_attr("mailboxClass") && !r.ctx.mailboxes.resolve(actor, mailbox).record)
-    co_await r.ctx.mailboxes.create(actor, mailbox, std::string(r.attr("mailboxClass")));
-
   mail::ViewSpec spec;
   if (r.has_attr("sortField")) spec.sort_field = std::string(r.required("sortField"));
   spec.descending = iequals(r.attr("sortOrder"), "desc");
   // Without hideDeleted, deleted messages are hidden when deleting only marks them.
   spec.hide_deleted = r.has_attr("hideDeleted") ? is_yes(r.attr("hideDeleted"))
                                                 : iequals(ops::account_setting(r, "DeleteMode", ""), "Mark");
+  // UIDMin narrows the view only while the client's UIDValidity is still the mailbox's.
+  if (r.has_attr("UIDValidity") && r.has_attr("UIDMin") && ops::number_attr(r, "UIDValidity") == uid_validity)
+    spec.uid_min = ops::number_attr(r, "UIDMin");
   for (auto field : r.element.children("field")) {
     std::string name = trim_whitespace(field.text().get());
     if (name.empty()) throw Failure(ErrorCode::badRequest, "an empty field element");
     spec.fields.push_back(std::move(name));
   }
-  auto view = r.ctx.messages.open_view(actor, folder, mailbox, std::move(spec));
-  // UIDMin narrows the view only while the client's UIDValidity is still the mailbox's.
-  if (r.has_attr("UIDValidity") && r.has_attr("UIDMin") &&
-      ops::number_attr(r, "UIDValidity") == view.mailbox.record->uid_validity) {
-    int64_t uid_min = ops::number_attr(r, "UIDMin");
-    std::erase_if(view.uids, [&](int64_t uid) { return uid < uid_min; });
-  }
+  if (spec.fields.empty()) spec.fields = std::move(fields);
+  return spec;
+}
+
+void write_init_report(Request& r, const mail::FolderView& view) {
+  auto m = r.data("folderReport");
+  m->attr("folder", view.name).attr("mode", "init");
+  m->attr("messages", static_cast<int64_t>(view.uids.size()));
+  m->attr("unseen", view.unseen);
+  m->attr("UIDValidity", view.mailbox.record->uid_validity);
+  m->attr("UIDNext", view.mailbox.record->uid_next);
+  if (!view.mailbox.own) m->attr("rights", mail::rights_text(view.mailbox.rights));
+}
+
+// Tells the session's client, once until its next folderSync, that the view's mailbox changed.
+void watch(Request& r, mail::FolderView& view) {
+  std::weak_ptr<Session> session = r.conn.session;
+  std::string notice;
   {
-    auto m = r.data("folderReport");
-    m->attr("folder", folder).attr("mode", "init");
-    m->attr("messages", static_cast<int64_t>(view.uids.size()));
-    m->attr("unseen", view.unseen);
-    m->attr("UIDValidity", view.mailbox.record->uid_validity);
-    m->attr("UIDNext", view.mailbox.record->uid_next);
-    if (!view.mailbox.own) m->attr("rights", mail::rights_text(view.mailbox.rights));
+    xml::XmlWriter out(notice);
+    out.open("folderReport").attr("folder", view.name).attr("mode", "notify").close();
   }
+  view.subscription = r.ctx.messages.hub().subscribe(
+      view.mailbox.record->id, [session, notified = view.notified, notice = std::move(notice)] {
+        if (notified->exchange(true)) return;
+        if (auto live = session.lock()) live->deliver_async(notice);
+      });
+}
+
+awaitable<void> folder_open(Request& r) {
+  std::string folder(r.required("folder"));
+  std::string mailbox = r.has_attr("mailbox") ? std::string(r.required("mailbox")) : folder;
+  auto& folders = r.session().folders;
+  if (folders.contains(folder)) throw Failure(ErrorCode::alreadyExists, "folder " + folder + " is already open");
+  auto actor = ops::actor_of(r);
+  // With mailboxClass (even empty) a missing mailbox is created first.
+  if (r.has_attr("mailboxClass") && !r.ctx.mailboxes.resolve(actor, mailbox).record)
+    co_await r.ctx.mailboxes.create(actor, mailbox, std::string(r.attr("mailboxClass")));
+  auto ref = r.ctx.mailboxes.require(actor, mailbox, mail::right::read);
+  auto view = r.ctx.messages.open_view(actor, folder, mailbox, view_spec(r, {}, ref.record->uid_validity));
+  watch(r, view);
+  write_init_report(r, view);
   folders.emplace(folder, std::move(view));
+}
+
+awaitable<void> folder_reopen(Request& r) {
+  auto& view = ops::folder_view(r);
+  auto spec = view_spec(r, view.spec.fields, view.mailbox.record->uid_validity);
+  r.ctx.messages.reopen_view(ops::actor_of(r), view, std::move(spec));
+  view.notified->store(false);
+  write_init_report(r, view);
+  co_return;
+}
+
+void write_viewer_fields(Request& r, xml::XmlWriter& out, const mail::FolderView& view, const store::MessageRecord& m,
+                         const std::string& zone) {
+  for (const auto& field : r.ctx.messages.viewer_fields(view, m)) {
+    if (field.time) write_time_element(out, field.name, *field.time, zone);
+    else out.element(field.name, field.text);
+  }
+}
+
+awaitable<void> folder_sync(Request& r) {
+  auto& view = ops::folder_view(r);
+  auto actor = ops::actor_of(r);
+  std::optional<size_t> limit;
+  if (r.has_attr("limit")) limit = static_cast<size_t>(ops::number_attr(r, "limit"));
+  // Cleared before the changes are read: a change made while they are reported notifies again.
+  view.notified->store(false);
+  auto reports = r.ctx.messages.synchronise(actor, view, limit);
+  // With the limit reached, changes may remain: no notify comes for them until the next sync.
+  if (limit && reports.size() >= *limit) view.notified->store(true);
+  std::string zone = ops::account_setting(r, "TimeZone", "");
+  for (const auto& report : reports) {
+    auto m = r.data("folderReport");
+    m->attr("folder", view.name).attr("index", static_cast<int64_t>(report.index)).attr("UID", report.uid);
+    using Kind = mail::SyncReport::Kind;
+    m->attr("mode", report.kind == Kind::removed ? "removed" : report.kind == Kind::added ? "added" : "updated");
+    m->attr("messages", report.messages).attr("unseen", report.unseen);
+    if (report.kind == Kind::removed) continue;
+    std::optional<store::MessageRecord> message;
+    try {
+      message = r.ctx.messages.message(actor, view, report.uid);
+    } catch (const Failure& e) {
+      if (e.code() != ErrorCode::notFound) throw;
+    }
+    if (message) write_viewer_fields(r, m.writer(), view, *message, zone);
+  }
+  co_return;
 }
 
 // The view positions a message set (B section 4.3) selects, in view order.
@@ -127,12 +199,87 @@ awaitable<void> folder_browse(Request& r) {
       m->attr("mode", "error");
       continue;
     }
-    for (const auto& field : r.ctx.messages.viewer_fields(view, *message)) {
-      if (field.time) write_time_element(m.writer(), field.name, *field.time, zone);
-      else m->element(field.name, field.text);
-    }
+    write_viewer_fields(r, m.writer(), view, *message, zone);
   }
   co_return;
+}
+
+std::vector<int64_t> selected_uids(Request& r, const mail::FolderView& view) {
+  std::vector<int64_t> uids;
+  for (size_t position : selected_positions(r, view)) uids.push_back(view.uids[position]);
+  return uids;
+}
+
+awaitable<void> message_mark(Request& r) {
+  auto& view = ops::folder_view(r);
+  auto edit = mail::parse_flag_edits(r.required("flags"));
+  // mode="delete": the flags named are cleared, and negative names do nothing.
+  uint32_t add = edit.set, remove = edit.clear;
+  if (r.attr("mode") == "delete") {
+    remove = edit.set;
+    add = 0;
+  } else if (r.has_attr("mode")) {
+    throw Failure(ErrorCode::badRequest, "unknown messageMark mode: " + std::string(r.attr("mode")));
+  }
+  co_await r.ctx.messages.mark(ops::actor_of(r), view, selected_uids(r, view), add, remove);
+}
+
+awaitable<void> message_remove(Request& r) {
+  auto& view = ops::folder_view(r);
+  auto actor = ops::actor_of(r);
+  std::string mode = r.has_attr("mode") ? std::string(r.attr("mode")) : ops::account_setting(r, "DeleteMode", "Move To Trash");
+  std::string trash = ops::account_setting(r, "TrashBox", "Trash");
+  auto uids = selected_uids(r, view);
+  if (iequals(mode, "Mark")) {
+    co_await r.ctx.messages.mark(actor, view, std::move(uids), mail::kDeleted, 0);
+  } else if (iequals(mode, "Immediately") || (iequals(mode, "Move To Trash") && view.mailbox.own &&
+                                               view.mailbox.local_name == trash)) {
+    co_await r.ctx.messages.erase(actor, view, std::move(uids));
+  } else if (iequals(mode, "Move To Trash")) {
+    if (!r.ctx.mailboxes.resolve(actor, trash).record) co_await r.ctx.mailboxes.create(actor, trash, "");
+    co_await r.ctx.messages.copy(actor, view, std::move(uids), trash, true);
+  } else {
+    throw Failure(ErrorCode::badRequest, "unknown messageRemove mode: " + mode);
+  }
+}
+
+awaitable<void> folder_expunge(Request& r) {
+  co_await r.ctx.messages.expunge(ops::actor_of(r), ops::folder_view(r));
+}
+
+awaitable<void> copy_or_move(Request& r, bool move) {
+  auto& view = ops::folder_view(r);
+  auto actor = ops::actor_of(r);
+  std::string target(r.required("targetMailbox"));
+  if (is_yes(r.attr("encrypt")) || is_yes(r.attr("decrypt")))
+    throw Failure(ErrorCode::unavailable, "encrypting and decrypting need the S/MIME key store");
+  if (r.has_attr("report") && r.attr("report") != "uid") throw Failure(ErrorCode::badRequest, "report can only be \"uid\"");
+  if (r.has_attr("mailboxClass") && !r.ctx.mailboxes.resolve(actor, target).record)
+    co_await r.ctx.mailboxes.create(actor, target, std::string(r.attr("mailboxClass")));
+  auto copied = co_await r.ctx.messages.copy(actor, view, selected_uids(r, view), target, move);
+  if (r.has_attr("report"))
+    for (const auto& c : copied) r.data("messageAdded")->attr("targetMailbox", target).attr("UID", c.uid);
+}
+
+awaitable<void> message_copy(Request& r) { co_await copy_or_move(r, false); }
+awaitable<void> message_move(Request& r) { co_await copy_or_move(r, true); }
+
+awaitable<void> empty_trash(Request& r) {
+  auto actor = ops::actor_of(r);
+  std::string trash = ops::account_setting(r, "TrashBox", "Trash");
+  if (!r.ctx.mailboxes.resolve(actor, trash).record) co_return;  // no Trash: nothing to empty
+  co_await r.ctx.messages.empty_mailbox(actor, trash, std::nullopt);
+}
+
+awaitable<void> empty_mailbox(Request& r) {
+  std::string mailbox(r.required("mailbox"));
+  std::optional<int64_t> before;
+  // duration: messages that arrived more than this many seconds ago go; 0 (or none) means all.
+  if (r.has_attr("duration")) {
+    int64_t seconds = ops::number_attr(r, "duration");
+    if (seconds > 0) before = now_epoch_seconds() - seconds;
+  }
+  co_await r.ctx.messages.empty_mailbox(ops::actor_of(r), mailbox, before);
 }
 
 awaitable<void> folder_close(Request& r) {
@@ -204,6 +351,15 @@ const Operation kOperations[] = {
     {"folderClose", folder_close, Access::in_session},
     {"closeMailbox", folder_close, Access::in_session},
     {"folderRead", folder_read, Access::in_session},
+    {"folderReopen", folder_reopen, Access::in_session},
+    {"folderSync", folder_sync, Access::in_session},
+    {"folderExpunge", folder_expunge, Access::in_session},
+    {"messageMark", message_mark, Access::in_session},
+    {"messageRemove", message_remove, Access::in_session},
+    {"messageCopy", message_copy, Access::in_session},
+    {"messageMove", message_move, Access::in_session},
+    {"emptyTrash", empty_trash, Access::in_session},
+    {"emptyMailbox", empty_mailbox, Access::in_session},
 };
 
 }  // namespace
