@@ -5,7 +5,10 @@
 namespace ximssd::mail {
 
 std::shared_ptr<void> ChangeHub::subscribe(int64_t mailbox_id, Listener listener) {
-  auto entry = std::make_shared<Entry>(Entry{std::move(listener)});
+  auto entry = std::make_shared<Entry>();
+  entry->listener = std::move(listener);
+  entry->hub = this;
+  entry->mailbox_id = mailbox_id;
   std::lock_guard lock(mutex_);
   auto& list = by_mailbox_[mailbox_id];
   // Handles dropped since the last subscription are swept here, so the list stays small.
@@ -18,14 +21,60 @@ void ChangeHub::publish(int64_t mailbox_id) {
   std::vector<std::shared_ptr<Entry>> live;
   {
     std::lock_guard lock(mutex_);
+    if (auto shared = shared_.find(mailbox_id); shared != shared_.end()) {
+      ++shared->second.version;
+      shared->second.snapshot.reset();
+    }
     auto it = by_mailbox_.find(mailbox_id);
     if (it == by_mailbox_.end()) return;
     for (auto& weak : it->second)
       if (auto entry = weak.lock()) live.push_back(std::move(entry));
-    if (live.empty()) by_mailbox_.erase(it);
+    if (live.empty()) {
+      by_mailbox_.erase(it);
+      shared_.erase(mailbox_id);  // nobody views it any more: no snapshot to keep
+    }
   }
   // Outside the lock: a listener may subscribe or drop handles itself.
   for (auto& entry : live) entry->listener();
+}
+
+std::shared_ptr<const MailboxSnapshot> ChangeHub::snapshot(
+    int64_t mailbox_id, const std::function<std::vector<store::MessageRecord>()>& load) {
+  std::shared_ptr<std::mutex> loading;
+  {
+    std::lock_guard lock(mutex_);
+    Shared& shared = shared_[mailbox_id];
+    if (shared.snapshot && shared.snapshot_version == shared.version) return shared.snapshot;
+    loading = shared.loading;
+  }
+  // One session loads while the others viewing the mailbox wait for its result.
+  std::lock_guard load_lock(*loading);
+  uint64_t version;
+  {
+    std::lock_guard lock(mutex_);
+    Shared& shared = shared_[mailbox_id];
+    if (shared.snapshot && shared.snapshot_version == shared.version) return shared.snapshot;
+    version = shared.version;
+  }
+  auto fresh = std::make_shared<const MailboxSnapshot>(mailbox_id, load());
+  std::lock_guard lock(mutex_);
+  Shared& shared = shared_[mailbox_id];
+  // A change published while loading makes this snapshot stale: it serves this caller only.
+  if (shared.version == version) {
+    shared.snapshot = fresh;
+    shared.snapshot_version = version;
+  }
+  return fresh;
+}
+
+void ChangeHub::forget_if_unwatched(int64_t mailbox_id) {
+  std::lock_guard lock(mutex_);
+  auto it = by_mailbox_.find(mailbox_id);
+  if (it != by_mailbox_.end() &&
+      std::any_of(it->second.begin(), it->second.end(), [](const std::weak_ptr<Entry>& e) { return !e.expired(); }))
+    return;
+  if (it != by_mailbox_.end()) by_mailbox_.erase(it);
+  shared_.erase(mailbox_id);
 }
 
 size_t ChangeHub::subscribers(int64_t mailbox_id) {

@@ -2,6 +2,7 @@
 // removals), whatever session, binding or delivery made it, is published here once it is
 // durable, and every subscriber of that mailbox is told: a Folder View then sends its
 // asynchronous "notify" and computes what changed when its client synchronises.
+// The hub also keeps, per mailbox, the snapshot of its messages that all its views share.
 // Thread-safe: changes are published from any network or worker thread.
 #pragma once
 
@@ -11,6 +12,8 @@
 #include <mutex>
 #include <unordered_map>
 #include <vector>
+
+#include "mail/mailbox_snapshot.hpp"
 
 namespace ximssd::mail {
 
@@ -25,12 +28,29 @@ class ChangeHub {
 
   size_t subscribers(int64_t mailbox_id);
 
+  // The mailbox's messages as of its last change, shared by every session that asks until the
+  // next change; `load` reads them from the store when there is no current snapshot.
+  std::shared_ptr<const MailboxSnapshot> snapshot(int64_t mailbox_id,
+                                                  const std::function<std::vector<store::MessageRecord>()>& load);
+
  private:
   struct Entry {
     Listener listener;
+    ChangeHub* hub = nullptr;
+    int64_t mailbox_id = 0;
+    ~Entry() { hub->forget_if_unwatched(mailbox_id); }
+  };
+  // Drops the mailbox's snapshot once no view watches it.
+  void forget_if_unwatched(int64_t mailbox_id);
+  struct Shared {
+    uint64_t version = 0;  // moves on with each change
+    std::shared_ptr<const MailboxSnapshot> snapshot;
+    uint64_t snapshot_version = 0;
+    std::shared_ptr<std::mutex> loading = std::make_shared<std::mutex>();
   };
   std::mutex mutex_;
   std::unordered_map<int64_t, std::vector<std::weak_ptr<Entry>>> by_mailbox_;
+  std::unordered_map<int64_t, Shared> shared_;
 };
 
 }  // namespace ximssd::mail

@@ -65,34 +65,42 @@ MailboxRef MessageService::current_mailbox(const Actor& actor, const FolderView&
   return ref;
 }
 
+std::shared_ptr<const MailboxSnapshot> MessageService::snapshot(int64_t mailbox_id) {
+  return hub_.snapshot(mailbox_id, [&] { return store_.reader().list_message_summaries(mailbox_id); });
+}
+
 std::vector<const store::MessageRecord*> MessageService::arrange(const FolderView& view,
-                                                                 const std::vector<store::MessageRecord>& messages) {
-  std::vector<const store::MessageRecord*> chosen;
-  chosen.reserve(messages.size());
-  for (const auto& m : messages) {
-    if (m.uid < view.spec.uid_min) continue;
-    if (view.spec.hide_deleted && ((m.flags & kDeleted) || view.hidden.contains(m.uid))) continue;
-    chosen.push_back(&m);
-  }
-  std::vector<SortKey> keys;
-  keys.reserve(chosen.size());
-  for (const auto* m : chosen) {
-    auto key = cached_key(*m, view.spec.sort_field);
-    keys.push_back(key ? std::move(*key) : header_key(header_text(*m), view.spec.sort_field));
-  }
-  std::vector<size_t> order(chosen.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+                                                                 const MailboxSnapshot& snapshot) {
+  const auto& messages = snapshot.messages();
+  const std::string& field = view.spec.sort_field;
   bool descending = view.spec.descending;
-  // Equal keys keep UID order, so a view is the same each time it is opened.
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    const SortKey& x = keys[a];
-    const SortKey& y = keys[b];
-    int c = x.number < y.number ? -1 : x.number > y.number ? 1 : x.text.compare(y.text);
-    return descending ? c > 0 : c < 0;
+  // Every view of the mailbox sorted the same way shares one order until the next change.
+  auto order = snapshot.order(ascii_lower(field) + (descending ? "/desc" : "/asc"), [&] {
+    std::vector<SortKey> keys;
+    keys.reserve(messages.size());
+    for (const auto& m : messages) {
+      auto key = cached_key(m, field);
+      keys.push_back(key ? std::move(*key) : header_key(header_text(m), field));
+    }
+    MailboxSnapshot::Order positions(messages.size());
+    for (uint32_t i = 0; i < positions.size(); ++i) positions[i] = i;
+    // Equal keys keep UID order, so a view is the same each time it is opened.
+    std::stable_sort(positions.begin(), positions.end(), [&](uint32_t a, uint32_t b) {
+      const SortKey& x = keys[a];
+      const SortKey& y = keys[b];
+      int c = x.number < y.number ? -1 : x.number > y.number ? 1 : x.text.compare(y.text);
+      return descending ? c > 0 : c < 0;
+    });
+    return positions;
   });
   std::vector<const store::MessageRecord*> out;
-  out.reserve(order.size());
-  for (size_t i : order) out.push_back(chosen[i]);
+  out.reserve(order->size());
+  for (uint32_t i : *order) {
+    const auto& m = messages[i];
+    if (m.uid < view.spec.uid_min) continue;
+    if (view.spec.hide_deleted && ((m.flags & kDeleted) || view.hidden.contains(m.uid))) continue;
+    out.push_back(&m);
+  }
   return out;
 }
 
@@ -111,8 +119,8 @@ void MessageService::reopen_view(const Actor& actor, FolderView& view, ViewSpec 
   view.mailbox = ref;
   view.spec = std::move(spec);
   view.hidden.clear();
-  auto messages = store_.reader().list_messages(ref.record->id);
-  auto arranged = arrange(view, messages);
+  auto shared = snapshot(ref.record->id);
+  auto arranged = arrange(view, *shared);
   view.uids.clear();
   view.modseqs.clear();
   view.unseen = 0;
@@ -125,14 +133,12 @@ void MessageService::reopen_view(const Actor& actor, FolderView& view, ViewSpec 
 
 std::vector<SyncReport> MessageService::synchronise(const Actor& actor, FolderView& view, std::optional<size_t> limit) {
   auto ref = current_mailbox(actor, view, right::read);
-  auto messages = store_.reader().list_messages(ref.record->id);
-  std::unordered_map<int64_t, const store::MessageRecord*> by_uid;
-  for (const auto& m : messages) by_uid.emplace(m.uid, &m);
+  auto shared = snapshot(ref.record->id);
   // With hideDeleted, a message of the view that got Deleted leaves it for good (until reopened).
   if (view.spec.hide_deleted)
     for (int64_t uid : view.uids)
-      if (auto it = by_uid.find(uid); it != by_uid.end() && (it->second->flags & kDeleted)) view.hidden.insert(uid);
-  auto actual = arrange(view, messages);
+      if (const auto* m = shared->find(uid); m && (m->flags & kDeleted)) view.hidden.insert(uid);
+  auto actual = arrange(view, *shared);
   std::unordered_map<int64_t, size_t> actual_position;
   for (size_t i = 0; i < actual.size(); ++i) actual_position.emplace(actual[i]->uid, i);
 
@@ -162,8 +168,8 @@ std::vector<SyncReport> MessageService::synchronise(const Actor& actor, FolderVi
   for (size_t i : kept_positions) kept.insert(view.uids[i]);
 
   auto is_unseen = [&](int64_t uid) {
-    auto it = by_uid.find(uid);
-    return it != by_uid.end() && !(it->second->flags & kSeen);
+    const auto* m = shared->find(uid);
+    return m && !(m->flags & kSeen);
   };
   int64_t unseen = 0;
   for (int64_t uid : view.uids) unseen += is_unseen(uid);
@@ -194,9 +200,9 @@ std::vector<SyncReport> MessageService::synchronise(const Actor& actor, FolderVi
   }
   // Updates of what stayed, at their final places.
   for (size_t j = 0; j < view.uids.size() && !full(); ++j) {
-    auto it = by_uid.find(view.uids[j]);
-    if (it == by_uid.end() || it->second->modseq == view.modseqs[j]) continue;
-    view.modseqs[j] = it->second->modseq;
+    const auto* m = shared->find(view.uids[j]);
+    if (!m || m->modseq == view.modseqs[j]) continue;
+    view.modseqs[j] = m->modseq;
     report(SyncReport::Kind::updated, j, view.uids[j]);
   }
   view.unseen = unseen;
@@ -290,7 +296,7 @@ awaitable<size_t> MessageService::expunge(const Actor& actor, const FolderView& 
   int64_t mailbox_id = ref.record->id;
   auto erased = co_await store_.write<std::vector<int64_t>>([&](store::Repository& db) {
     std::vector<int64_t> deleted;
-    for (const auto& m : db.list_messages(mailbox_id))
+    for (const auto& m : db.list_message_summaries(mailbox_id))
       if (m.flags & kDeleted) deleted.push_back(m.uid);
     return db.erase_messages(mailbox_id, deleted);
   });
@@ -335,7 +341,7 @@ awaitable<size_t> MessageService::empty_mailbox(const Actor& actor, std::string 
   int64_t mailbox_id = ref.record->id;
   auto erased = co_await store_.write<std::vector<int64_t>>([&](store::Repository& db) {
     std::vector<int64_t> old;
-    for (const auto& m : db.list_messages(mailbox_id))
+    for (const auto& m : db.list_message_summaries(mailbox_id))
       if (!before || m.internal_date < *before) old.push_back(m.uid);
     return db.erase_messages(mailbox_id, old);
   });

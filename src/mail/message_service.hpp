@@ -80,9 +80,10 @@ class MessageService {
   MailboxRef current_mailbox(const Actor& actor, const FolderView& view, Rights needed);
 
  private:
+  // The mailbox's shared snapshot (see ChangeHub).
+  std::shared_ptr<const MailboxSnapshot> snapshot(int64_t mailbox_id);
   // The view's messages as it would be opened now, in view order.
-  std::vector<const store::MessageRecord*> arrange(const FolderView& view,
-                                                   const std::vector<store::MessageRecord>& messages);
+  std::vector<const store::MessageRecord*> arrange(const FolderView& view, const MailboxSnapshot& snapshot);
 
   store::Store& store_;
   MailboxService& mailboxes_;

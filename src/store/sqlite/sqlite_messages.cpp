@@ -91,6 +91,35 @@ int64_t SqliteRepository::move_all_messages(int64_t from_mailbox_id, int64_t to_
   return static_cast<int64_t>(messages.size());
 }
 
+std::vector<MessageRecord> SqliteRepository::list_message_summaries(int64_t mailbox_id) {
+  Statement st(db_,
+               "SELECT uid, flags, keywords, modseq, internal_date, size, sent_date, subject, from_addr, to_addr, cc_addr, "
+               "message_id, coalesce(orig_uid, uid), header_size, blob_id FROM messages WHERE mailbox_id = ? ORDER BY uid");
+  st.bind(1, mailbox_id);
+  std::vector<MessageRecord> out;
+  while (st.step()) {
+    MessageRecord m;
+    m.mailbox_id = mailbox_id;
+    m.uid = st.int64(0);
+    m.flags = static_cast<uint32_t>(st.int64(1));
+    m.keywords = st.text(2);
+    m.modseq = st.int64(3);
+    m.internal_date = st.int64(4);
+    m.size = st.int64(5);
+    if (!st.is_null(6)) m.header.sent_date = st.int64(6);
+    m.header.subject = st.text(7);
+    m.header.from = st.text(8);
+    m.header.to = st.text(9);
+    m.header.cc = st.text(10);
+    m.header.message_id = st.text(11);
+    m.orig_uid = st.int64(12);
+    m.header.header_size = st.int64(13);
+    m.blob_id = st.text(14);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 std::vector<MessageRecord> SqliteRepository::list_messages(int64_t mailbox_id) {
   Statement st(db_, std::string(kMessageColumns) + "WHERE mailbox_id = ? ORDER BY uid");
   st.bind(1, mailbox_id);
