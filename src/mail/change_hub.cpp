@@ -17,25 +17,41 @@ std::shared_ptr<void> ChangeHub::subscribe(int64_t mailbox_id, Listener listener
   return entry;
 }
 
-void ChangeHub::publish(int64_t mailbox_id) {
+std::shared_ptr<void> ChangeHub::subscribe_account(int64_t account_id, AccountListener listener) {
+  auto entry = std::make_shared<AccountListener>(std::move(listener));
+  std::lock_guard lock(mutex_);
+  auto& list = by_account_[account_id];
+  std::erase_if(list, [](const std::weak_ptr<AccountListener>& e) { return e.expired(); });
+  list.push_back(entry);
+  return entry;
+}
+
+void ChangeHub::publish(int64_t mailbox_id, int64_t account_id, const std::string& name) {
   std::vector<std::shared_ptr<Entry>> live;
+  std::vector<std::shared_ptr<AccountListener>> account_live;
   {
     std::lock_guard lock(mutex_);
+    if (auto it = by_account_.find(account_id); it != by_account_.end()) {
+      for (auto& weak : it->second)
+        if (auto entry = weak.lock()) account_live.push_back(std::move(entry));
+      if (account_live.empty()) by_account_.erase(it);
+    }
     if (auto shared = shared_.find(mailbox_id); shared != shared_.end()) {
       ++shared->second.version;
       shared->second.snapshot.reset();
     }
-    auto it = by_mailbox_.find(mailbox_id);
-    if (it == by_mailbox_.end()) return;
-    for (auto& weak : it->second)
-      if (auto entry = weak.lock()) live.push_back(std::move(entry));
-    if (live.empty()) {
-      by_mailbox_.erase(it);
-      shared_.erase(mailbox_id);  // nobody views it any more: no snapshot to keep
+    if (auto it = by_mailbox_.find(mailbox_id); it != by_mailbox_.end()) {
+      for (auto& weak : it->second)
+        if (auto entry = weak.lock()) live.push_back(std::move(entry));
+      if (live.empty()) {
+        by_mailbox_.erase(it);
+        shared_.erase(mailbox_id);  // nobody views it any more: no snapshot to keep
+      }
     }
   }
   // Outside the lock: a listener may subscribe or drop handles itself.
   for (auto& entry : live) entry->listener();
+  for (auto& listener : account_live) (*listener)(name);
 }
 
 std::shared_ptr<const MailboxSnapshot> ChangeHub::snapshot(

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -24,7 +25,11 @@ class ChangeHub {
   // Calls `listener` after each change to the mailbox, for as long as the returned handle
   // lives. Listeners run on the publishing thread and must not block.
   std::shared_ptr<void> subscribe(int64_t mailbox_id, Listener listener);
-  void publish(int64_t mailbox_id);
+  // Calls `listener` with the mailbox's name after each change to any mailbox of the account.
+  using AccountListener = std::function<void(const std::string& mailbox)>;
+  std::shared_ptr<void> subscribe_account(int64_t account_id, AccountListener listener);
+  // A change to the messages of mailbox `mailbox_id`, named `name` in account `account_id`.
+  void publish(int64_t mailbox_id, int64_t account_id, const std::string& name);
 
   size_t subscribers(int64_t mailbox_id);
 
@@ -51,6 +56,7 @@ class ChangeHub {
   std::mutex mutex_;
   std::unordered_map<int64_t, std::vector<std::weak_ptr<Entry>>> by_mailbox_;
   std::unordered_map<int64_t, Shared> shared_;
+  std::unordered_map<int64_t, std::vector<std::weak_ptr<AccountListener>>> by_account_;
 };
 
 }  // namespace ximssd::mail

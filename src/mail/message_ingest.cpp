@@ -99,7 +99,7 @@ awaitable<store::AppendedMessage> MessageIngest::append(const Actor& actor, std:
         return appended;
       },
       std::move(blobs));
-  if (hub_) hub_->publish(mailbox_id);
+  if (hub_) hub_->publish(mailbox_id, ref.owner_id, ref.local_name);
   co_return appended;
 }
 

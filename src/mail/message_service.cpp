@@ -287,7 +287,7 @@ awaitable<std::vector<store::FlagChange>> MessageService::mark(const Actor& acto
   int64_t mailbox_id = ref.record->id;
   auto changed = co_await store_.write<std::vector<store::FlagChange>>(
       [&](store::Repository& db) { return db.update_flags(mailbox_id, uids, add, remove); });
-  if (!changed.empty()) hub_.publish(mailbox_id);
+  if (!changed.empty()) hub_.publish(mailbox_id, ref.owner_id, ref.local_name);
   co_return changed;
 }
 
@@ -300,7 +300,7 @@ awaitable<size_t> MessageService::expunge(const Actor& actor, const FolderView& 
       if (m.flags & kDeleted) deleted.push_back(m.uid);
     return db.erase_messages(mailbox_id, deleted);
   });
-  if (!erased.empty()) hub_.publish(mailbox_id);
+  if (!erased.empty()) hub_.publish(mailbox_id, ref.owner_id, ref.local_name);
   co_return erased.size();
 }
 
@@ -309,7 +309,7 @@ awaitable<size_t> MessageService::erase(const Actor& actor, const FolderView& vi
   int64_t mailbox_id = ref.record->id;
   auto erased = co_await store_.write<std::vector<int64_t>>(
       [&](store::Repository& db) { return db.erase_messages(mailbox_id, uids); });
-  if (!erased.empty()) hub_.publish(mailbox_id);
+  if (!erased.empty()) hub_.publish(mailbox_id, ref.owner_id, ref.local_name);
   co_return erased.size();
 }
 
@@ -330,8 +330,8 @@ awaitable<std::vector<store::CopiedMessage>> MessageService::copy(const Actor& a
     return out;
   });
   if (!copied.empty()) {
-    hub_.publish(to);
-    if (move && from != to) hub_.publish(from);
+    hub_.publish(to, destination.owner_id, destination.local_name);
+    if (move && from != to) hub_.publish(from, source.owner_id, source.local_name);
   }
   co_return copied;
 }
@@ -345,7 +345,7 @@ awaitable<size_t> MessageService::empty_mailbox(const Actor& actor, std::string 
       if (!before || m.internal_date < *before) old.push_back(m.uid);
     return db.erase_messages(mailbox_id, old);
   });
-  if (!erased.empty()) hub_.publish(mailbox_id);
+  if (!erased.empty()) hub_.publish(mailbox_id, ref.owner_id, ref.local_name);
   co_return erased.size();
 }
 

@@ -4,6 +4,7 @@ added / updated reports, replayed by the client in order, turn its list into the
 now. Also messageMark, messageRemove, folderExpunge, messageCopy / messageMove, folderReopen."""
 
 import random
+import time
 
 import pytest
 
@@ -218,3 +219,20 @@ def test_random_changes_replayed_equal_a_fresh_view(server, two, seed):
                     assert {row[0] for row in tables[name]} <= {row[0] for row in expected}, (name, step)
                     expected = [row for row in expected if row[0] in {r[0] for r in tables[name]}]
                 assert tables[name] == expected, (seed, step, name)
+
+
+def test_mailbox_modified_when_asked_for(server, two):
+    a, b = two
+    assert a.request("setSessionOption", {"name": "reportMailboxChanges", "value": "yes"}).ok
+    assert b.request("mailboxCreate", {"mailbox": "Notes"}).ok
+    append(b, "Notes", "n1")
+    assert a.wait_async("mailboxModified", timeout=5).get("mailbox") == "Notes"
+    append(b, "INBOX", "i1")
+    assert a.wait_async("mailboxModified", timeout=5).get("mailbox") == "INBOX"
+    assert a.request("setSessionOption", {"name": "reportMailboxChanges", "value": "no"}).ok
+    a.async_messages.clear()
+    append(b, "INBOX", "i2")
+    assert a.request("noop").ok
+    time.sleep(0.3)
+    assert a.request("noop").ok
+    assert not [m for m in a.async_messages if m.tag == "mailboxModified"]

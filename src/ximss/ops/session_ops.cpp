@@ -65,7 +65,22 @@ awaitable<void> set_session_option(Request& r) {
   std::string_view name = r.required("name");
   std::string_view value = r.attr("value");
   if (name == "reportMailboxChanges") {
-    r.session().report_mailbox_changes = is_yes(value);
+    Session& session = r.session();
+    session.report_mailbox_changes = is_yes(value);
+    if (!session.report_mailbox_changes) {
+      session.mailbox_changes.reset();
+    } else if (!session.mailbox_changes) {
+      std::weak_ptr<Session> weak = r.conn.session;
+      session.mailbox_changes = r.ctx.messages.hub().subscribe_account(
+          session.account().id, [weak](const std::string& mailbox) {
+            std::string message;
+            {
+              xml::XmlWriter out(message);
+              out.open("mailboxModified").attr("mailbox", mailbox).close();
+            }
+            if (auto live = weak.lock()) live->deliver_async(std::move(message));
+          });
+    }
   } else if (name == "idleTimeout") {
     long seconds = 0;
     try {
