@@ -32,6 +32,20 @@ struct SyncReport {
   int64_t unseen = 0;    // its unseen messages after this change
 };
 
+// One change mailboxSync reports, for the persistent, key-based model (B section 5 mailboxSync).
+struct MailboxChange {
+  enum class Kind { added, flags_updated, removed } kind = Kind::added;
+  int64_t uid = 0;
+  int64_t orig_uid = 0;
+  int64_t modseq = 0;
+};
+
+struct MailboxChanges {
+  std::vector<MailboxChange> changes;  // in the order they happened
+  std::string sync_id;                 // the key for the next mailboxSync
+  bool has_more = false;               // more changes wait beyond the limit
+};
+
 struct FolderView {
   std::string name;         // the session's name for the view
   MailboxRef mailbox;       // resolved when opened: owner, record, the actor's rights

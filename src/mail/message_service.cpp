@@ -276,6 +276,54 @@ awaitable<void> MessageService::update_attributes(const Actor& actor, const Fold
   });
 }
 
+MailboxChanges MessageService::mailbox_changes(const Actor& actor, const FolderView& view, std::string_view sync_id,
+                                               std::optional<size_t> limit, std::optional<int64_t> time_from) {
+  auto ref = current_mailbox(actor, view, right::read);
+  const auto& box = *ref.record;
+  int64_t since = 0, known_uid_next = 0;
+  if (sync_id != "0") {
+    // "UIDVALIDITY.MODSEQ.UIDNEXT"
+    std::vector<int64_t> parts;
+    size_t start = 0;
+    while (start <= sync_id.size()) {
+      size_t dot = sync_id.find('.', start);
+      auto number = parse_decimal(sync_id.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+      if (!number) throw Failure(ErrorCode::badRequest, "not a syncID this server gave: " + std::string(sync_id));
+      parts.push_back(*number);
+      if (dot == std::string_view::npos) break;
+      start = dot + 1;
+    }
+    if (parts.size() != 3) throw Failure(ErrorCode::badRequest, "not a syncID this server gave: " + std::string(sync_id));
+    if (parts[0] == box.uid_validity) {
+      since = parts[1];
+      known_uid_next = parts[2];
+    }
+  }
+  MailboxChanges out;
+  auto& changes = out.changes;
+  for (const auto& m : store_.reader().list_message_summaries(box.id)) {
+    if (m.modseq <= since) continue;
+    bool added = m.uid >= known_uid_next;
+    if (added && time_from && m.internal_date < *time_from) continue;
+    changes.push_back(MailboxChange{added ? MailboxChange::Kind::added : MailboxChange::Kind::flags_updated, m.uid,
+                                    m.orig_uid, m.modseq});
+  }
+  for (const auto& gone : store_.reader().expunged_since(box.id, since))
+    if (gone.uid < known_uid_next)  // one the client never saw needs no removal
+      changes.push_back(MailboxChange{MailboxChange::Kind::removed, gone.uid, gone.orig_uid, gone.modseq});
+  std::sort(changes.begin(), changes.end(), [](const auto& a, const auto& b) { return a.modseq < b.modseq; });
+  int64_t reached = box.highest_modseq;
+  if (limit && changes.size() > *limit) {
+    changes.resize(*limit);
+    reached = changes.back().modseq;
+    out.has_more = true;
+  }
+  // Until every change is delivered, what counts as added is still judged by the old UIDNEXT.
+  int64_t uid_next = out.has_more ? known_uid_next : box.uid_next;
+  out.sync_id = std::to_string(box.uid_validity) + "." + std::to_string(reached) + "." + std::to_string(uid_next);
+  return out;
+}
+
 awaitable<std::vector<store::FlagChange>> MessageService::mark(const Actor& actor, const FolderView& view,
                                                               std::vector<int64_t> uids, uint32_t add, uint32_t remove) {
   uint32_t touched = add | remove;

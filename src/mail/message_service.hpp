@@ -59,6 +59,12 @@ class MessageService {
   boost::asio::awaitable<void> update_attributes(const Actor& actor, const FolderView& view, int64_t uid,
                                                  std::vector<AttributeChange> changes);
 
+  // The changes to the view's mailbox since `sync_id` ("0": every message, as added), at most
+  // `limit`, leaving out messages that arrived before `time_from`. The key is
+  // "UIDVALIDITY.MODSEQ.UIDNEXT" (a key of another UIDVALIDITY counts as "0").
+  MailboxChanges mailbox_changes(const Actor& actor, const FolderView& view, std::string_view sync_id,
+                                 std::optional<size_t> limit, std::optional<int64_t> time_from);
+
   // Sets the `add` flags and clears the `remove` flags of the view's messages `uids`. Seen
   // needs the "s" right, Deleted "t", the others "w".
   boost::asio::awaitable<std::vector<store::FlagChange>> mark(const Actor& actor, const FolderView& view,

@@ -128,6 +128,13 @@ struct CopiedMessage {
   int64_t uid = 0;
 };
 
+// A message erased from a mailbox, and the modseq its erasure took.
+struct ExpungedMessage {
+  int64_t uid = 0;
+  int64_t orig_uid = 0;
+  int64_t modseq = 0;
+};
+
 struct AppendedMessage {
   int64_t uid = 0;
   int64_t modseq = 0;

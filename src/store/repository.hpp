@@ -93,7 +93,10 @@ class Repository {
   virtual std::optional<MessageRecord> find_message_by_orig_uid(int64_t mailbox_id, int64_t orig_uid) = 0;
   virtual void set_message_attributes(int64_t mailbox_id, int64_t uid, std::string_view attributes) = 0;
   // Erases one message (its body stays until garbage collection); false when there was none.
+  // The erasure takes the mailbox's next modseq and is remembered (expunged_since).
   virtual bool erase_message(int64_t mailbox_id, int64_t uid) = 0;
+  // The messages erased with a modseq above `modseq`, in modseq order.
+  virtual std::vector<ExpungedMessage> expunged_since(int64_t mailbox_id, int64_t modseq) = 0;
   // Sets the `add` bits and clears the `remove` bits of the messages `uids`; each message whose
   // flags change takes the mailbox's next modseq. Returns those messages (in UID order).
   virtual std::vector<FlagChange> update_flags(int64_t mailbox_id, const std::vector<int64_t>& uids, uint32_t add,
@@ -102,7 +105,7 @@ class Repository {
   // UIDs there, sharing their bodies.
   virtual std::vector<CopiedMessage> copy_messages(int64_t from_mailbox_id, const std::vector<int64_t>& uids,
                                                    int64_t to_mailbox_id) = 0;
-  // Erases the messages `uids` (those that exist); the mailbox's modseq moves on. Returns the
+  // Erases the messages `uids` (those that exist), each as erase_message does. Returns the
   // UIDs erased.
   virtual std::vector<int64_t> erase_messages(int64_t mailbox_id, const std::vector<int64_t>& uids) = 0;
   virtual bool blob_referenced(std::string_view blob_id) = 0;

@@ -236,3 +236,37 @@ def test_mailbox_modified_when_asked_for(server, two):
     time.sleep(0.3)
     assert a.request("noop").ok
     assert not [m for m in a.async_messages if m.tag == "mailboxModified"]
+
+
+def test_mailbox_sync_reports_changes_since_a_key(server, two):
+    a, b = two
+    first = [append(b, "INBOX", f"k{i}") for i in range(3)]
+    open_view(a, "INBOX", fields=("Subject",))
+
+    def changes(sync_id, **attrs):
+        r = a.request("mailboxSync", {"folder": "INBOX", "clientID": "app", "syncID": sync_id, **attrs})
+        assert r.ok, r
+        *records, info = r.data
+        assert info.get("mode") == "info" and all(m.tag == "mailboxSyncReport" for m in r.data)
+        return [(m.get("mode"), int(m.get("UID"))) for m in records], info, records
+
+    got, info, records = changes("0")
+    assert got == [("added", u) for u in first]
+    assert records[0].findtext("Subject") == "k0" and records[0].find("EMail/Subject").text == "k0"
+    key = info.get("syncID")
+    assert changes(key)[0] == []
+    # Another session adds one, flags one and removes one.
+    new = append(b, "INBOX", "k3")
+    open_view(b, "w")
+    b.request("messageMark", {"folder": "w", "flags": "Seen"}, body=f"<UID>{first[0]}</UID>")
+    b.request("messageRemove", {"folder": "w", "mode": "Immediately"}, body=f"<UID>{first[1]}</UID>")
+    got, info, _ = changes(key)
+    assert got == [("added", new), ("flagsUpdated", first[0]), ("removed", first[1])]
+    # With a limit the rest waits behind hasMore, and the next key brings it.
+    got, info, _ = changes(key, limit="2")
+    assert got == [("added", new), ("flagsUpdated", first[0])] and info.get("hasMore")
+    got, info, _ = changes(info.get("syncID"))
+    assert got == [("removed", first[1])] and not info.get("hasMore")
+    assert changes(info.get("syncID"))[0] == []
+    assert a.request("mailboxSync", {"folder": "INBOX", "clientID": "app", "syncID": "x.y"}).error_num == 501
+    assert a.request("mailboxSync", {"folder": "INBOX", "syncID": "0"}).error_num == 501

@@ -123,6 +123,18 @@ ALTER TABLE messages ADD COLUMN imap_bodystructure TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN orig_uid INTEGER;
 ALTER TABLE messages ADD COLUMN attributes TEXT NOT NULL DEFAULT '';
 )sql",
+    // v5: erased messages, each with the modseq of its erasure, so that a client can learn what
+    // was removed since it last synchronised (mailboxSync; IMAP QRESYNC).
+    R"sql(
+CREATE TABLE expunged (
+  mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+  uid        INTEGER NOT NULL,
+  orig_uid   INTEGER NOT NULL,
+  modseq     INTEGER NOT NULL,
+  PRIMARY KEY (mailbox_id, uid)
+);
+CREATE INDEX expunged_by_modseq ON expunged(mailbox_id, modseq);
+)sql",
 };
 
 }  // namespace

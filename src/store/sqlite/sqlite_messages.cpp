@@ -87,7 +87,8 @@ int64_t SqliteRepository::move_all_messages(int64_t from_mailbox_id, int64_t to_
     auto appended = take_uid(db_, to_mailbox_id);
     insert_row(db_, to_mailbox_id, appended.uid, appended.modseq, copy);
   }
-  delete_messages(from_mailbox_id);
+  // Erased one by one, so that clients synchronising the old mailbox learn they are gone.
+  for (const auto& m : messages) erase_message(from_mailbox_id, m.uid);
   return static_cast<int64_t>(messages.size());
 }
 
@@ -151,10 +152,28 @@ void SqliteRepository::set_message_attributes(int64_t mailbox_id, int64_t uid, s
 }
 
 bool SqliteRepository::erase_message(int64_t mailbox_id, int64_t uid) {
-  Statement st(db_, "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?");
+  Statement st(db_, "DELETE FROM messages WHERE mailbox_id = ? AND uid = ? RETURNING coalesce(orig_uid, uid)");
   st.bind(1, mailbox_id).bind(2, uid);
+  if (!st.step()) return false;
+  int64_t orig_uid = st.int64(0);
   st.run();
-  return db_.changes() > 0;
+  Statement bump(db_, "UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING highest_modseq");
+  bump.bind(1, mailbox_id);
+  if (!bump.step()) return true;
+  int64_t modseq = bump.int64(0);
+  bump.run();
+  Statement tomb(db_, "INSERT OR REPLACE INTO expunged(mailbox_id, uid, orig_uid, modseq) VALUES (?,?,?,?)");
+  tomb.bind(1, mailbox_id).bind(2, uid).bind(3, orig_uid).bind(4, modseq);
+  tomb.run();
+  return true;
+}
+
+std::vector<ExpungedMessage> SqliteRepository::expunged_since(int64_t mailbox_id, int64_t modseq) {
+  Statement st(db_, "SELECT uid, orig_uid, modseq FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY modseq");
+  st.bind(1, mailbox_id).bind(2, modseq);
+  std::vector<ExpungedMessage> out;
+  while (st.step()) out.push_back(ExpungedMessage{st.int64(0), st.int64(1), st.int64(2)});
+  return out;
 }
 
 std::vector<FlagChange> SqliteRepository::update_flags(int64_t mailbox_id, const std::vector<int64_t>& uids,
@@ -204,11 +223,6 @@ std::vector<int64_t> SqliteRepository::erase_messages(int64_t mailbox_id, const 
   std::vector<int64_t> erased;
   for (int64_t uid : uids)
     if (erase_message(mailbox_id, uid)) erased.push_back(uid);
-  if (!erased.empty()) {
-    Statement bump(db_, "UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ?");
-    bump.bind(1, mailbox_id);
-    bump.run();
-  }
   return erased;
 }
 

@@ -70,6 +70,7 @@ class SqliteRepository final : public Repository {
   std::optional<MessageRecord> find_message_by_orig_uid(int64_t mailbox_id, int64_t orig_uid) override;
   void set_message_attributes(int64_t mailbox_id, int64_t uid, std::string_view attributes) override;
   bool erase_message(int64_t mailbox_id, int64_t uid) override;
+  std::vector<ExpungedMessage> expunged_since(int64_t mailbox_id, int64_t modseq) override;
   std::vector<FlagChange> update_flags(int64_t mailbox_id, const std::vector<int64_t>& uids, uint32_t add,
                                        uint32_t remove) override;
   std::vector<CopiedMessage> copy_messages(int64_t from_mailbox_id, const std::vector<int64_t>& uids,

@@ -204,6 +204,46 @@ awaitable<void> folder_browse(Request& r) {
   co_return;
 }
 
+awaitable<void> mailbox_sync(Request& r) {
+  auto& view = ops::folder_view(r);
+  auto actor = ops::actor_of(r);
+  r.required("clientID");  // keys carry their own history: any client may use any key it was given
+  std::string sync_id(r.required("syncID"));
+  std::optional<size_t> limit;
+  if (r.has_attr("limit")) limit = static_cast<size_t>(ops::number_attr(r, "limit"));
+  std::optional<int64_t> time_from;
+  if (r.has_attr("timeFrom")) {
+    auto when = parse_ximss_time(r.attr("timeFrom"));
+    if (!when) throw Failure(ErrorCode::badRequest, "timeFrom is not a time stamp (YYYYMMDDTHHMMSS)");
+    time_from = when->time_since_epoch().count();
+  }
+  mime::RenderOptions render;
+  render.time_zone = ops::account_setting(r, "TimeZone", "");
+  if (r.has_attr("totalSizeLimit")) render.total_size_limit = ops::number_attr(r, "totalSizeLimit");
+  auto result = r.ctx.messages.mailbox_changes(actor, view, sync_id, limit, time_from);
+  for (const auto& change : result.changes) {
+    using Kind = mail::MailboxChange::Kind;
+    auto m = r.data("mailboxSyncReport");
+    m->attr("folder", view.name).attr("origUID", change.orig_uid).attr("UID", change.uid);
+    m->attr("mode", change.kind == Kind::added ? "added" : change.kind == Kind::removed ? "removed" : "flagsUpdated");
+    if (change.kind == Kind::removed) continue;
+    std::optional<store::MessageRecord> message;
+    try {
+      message = r.ctx.messages.message(actor, view, change.uid);
+    } catch (const Failure& e) {
+      if (e.code() != ErrorCode::notFound) throw;
+    }
+    if (!message) continue;  // erased since: its removal comes with the next key
+    write_viewer_fields(r, m.writer(), view, *message, render.time_zone);
+    // A new message comes with its content, as folderRead shows it.
+    if (change.kind == Kind::added) mime::render_email(m.writer(), r.ctx.messages.message_text(*message), render);
+  }
+  auto info = r.data("mailboxSyncReport");
+  info->attr("folder", view.name).attr("mode", "info").attr("syncID", result.sync_id);
+  if (result.has_more) info->attr("hasMore", "yes");
+  co_return;
+}
+
 std::vector<int64_t> selected_uids(Request& r, const mail::FolderView& view) {
   std::vector<int64_t> uids;
   for (size_t position : selected_positions(r, view)) uids.push_back(view.uids[position]);
@@ -353,6 +393,7 @@ const Operation kOperations[] = {
     {"folderRead", folder_read, Access::in_session},
     {"folderReopen", folder_reopen, Access::in_session},
     {"folderSync", folder_sync, Access::in_session},
+    {"mailboxSync", mailbox_sync, Access::in_session},
     {"folderExpunge", folder_expunge, Access::in_session},
     {"messageMark", message_mark, Access::in_session},
     {"messageRemove", message_remove, Access::in_session},
