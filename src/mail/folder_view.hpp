@@ -54,6 +54,9 @@ struct FolderView {
   // modseq each had when it was last reported (a newer one means "updated" at the next sync).
   std::vector<int64_t> uids;
   std::vector<int64_t> modseqs;
+  // Whether each was unseen when last reported: a message erased since still counts as it was
+  // until its removal is reported.
+  std::vector<bool> unseen_bits;
   int64_t unseen = 0;
   // Messages that got Deleted while hideDeleted was on: out of the view until it is reopened.
   std::unordered_set<int64_t> hidden;

@@ -123,10 +123,12 @@ void MessageService::reopen_view(const Actor& actor, FolderView& view, ViewSpec 
   auto arranged = arrange(view, *shared);
   view.uids.clear();
   view.modseqs.clear();
+  view.unseen_bits.clear();
   view.unseen = 0;
   for (const auto* m : arranged) {
     view.uids.push_back(m->uid);
     view.modseqs.push_back(m->modseq);
+    view.unseen_bits.push_back(!(m->flags & kSeen));
     if (!(m->flags & kSeen)) ++view.unseen;
   }
 }
@@ -167,12 +169,13 @@ std::vector<SyncReport> MessageService::synchronise(const Actor& actor, FolderVi
   std::unordered_set<int64_t> kept;
   for (size_t i : kept_positions) kept.insert(view.uids[i]);
 
-  auto is_unseen = [&](int64_t uid) {
-    const auto* m = shared->find(uid);
-    return m && !(m->flags & kSeen);
+  // Unseen as each entry now is, or as it was last reported when it is gone from the mailbox.
+  auto is_unseen = [&](size_t i) {
+    const auto* m = shared->find(view.uids[i]);
+    return m ? !(m->flags & kSeen) : static_cast<bool>(view.unseen_bits[i]);
   };
   int64_t unseen = 0;
-  for (int64_t uid : view.uids) unseen += is_unseen(uid);
+  for (size_t i = 0; i < view.uids.size(); ++i) unseen += is_unseen(i);
 
   std::vector<SyncReport> reports;
   auto full = [&] { return limit && reports.size() >= *limit; };
@@ -183,9 +186,10 @@ std::vector<SyncReport> MessageService::synchronise(const Actor& actor, FolderVi
   for (size_t i = view.uids.size(); i-- > 0 && !full();) {
     int64_t uid = view.uids[i];
     if (kept.contains(uid)) continue;
-    unseen -= is_unseen(uid);
+    unseen -= is_unseen(i);
     view.uids.erase(view.uids.begin() + static_cast<ptrdiff_t>(i));
     view.modseqs.erase(view.modseqs.begin() + static_cast<ptrdiff_t>(i));
+    view.unseen_bits.erase(view.unseen_bits.begin() + static_cast<ptrdiff_t>(i));
     report(SyncReport::Kind::removed, i, uid);
   }
   // Additions in ascending final position: everything before each is already in place.
@@ -196,6 +200,7 @@ std::vector<SyncReport> MessageService::synchronise(const Actor& actor, FolderVi
     unseen += !(m->flags & kSeen);
     view.uids.insert(view.uids.begin() + static_cast<ptrdiff_t>(j), m->uid);
     view.modseqs.insert(view.modseqs.begin() + static_cast<ptrdiff_t>(j), m->modseq);
+    view.unseen_bits.insert(view.unseen_bits.begin() + static_cast<ptrdiff_t>(j), !(m->flags & kSeen));
     report(SyncReport::Kind::added, j, m->uid);
   }
   // Updates of what stayed, at their final places.
@@ -203,6 +208,7 @@ std::vector<SyncReport> MessageService::synchronise(const Actor& actor, FolderVi
     const auto* m = shared->find(view.uids[j]);
     if (!m || m->modseq == view.modseqs[j]) continue;
     view.modseqs[j] = m->modseq;
+    view.unseen_bits[j] = !(m->flags & kSeen);
     report(SyncReport::Kind::updated, j, view.uids[j]);
   }
   view.unseen = unseen;

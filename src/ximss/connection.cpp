@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -99,6 +100,13 @@ void XimssConnection::attach_session() {
   std::weak_ptr<XimssConnection> weak = shared_from_this();
   auto ex = socket_.get_executor();
   state_.session->attach([weak, ex](std::string message) {
+    // A change this connection's own request made goes out at once, ahead of that request's
+    // response (the reference's examples show the notify first); others come through the strand.
+    using Strand = asio::strand<asio::io_context::executor_type>;
+    if (const auto* strand = ex.target<Strand>(); strand && strand->running_in_this_thread()) {
+      if (auto self = weak.lock(); self && !self->closing_) self->queue_message(message);
+      return;
+    }
     asio::post(ex, [weak, message = std::move(message)] {
       if (auto self = weak.lock(); self && !self->closing_) self->queue_message(message);
     });

@@ -16,10 +16,13 @@ def test_transcript(start_server, path):
     server = start_server(t.settings)
     for args in t.admin:
         server.admin_ok(*args)
-    client = server.client()
+    clients = {"": server.client()}
+    if any(kind.endswith("2") for kind, _ in t.steps):
+        clients["2"] = server.client()
     last_challenge = None
     for n, (kind, xml) in enumerate(t.steps, 1):
-        if kind == "C":
+        client = clients[kind[1:]]
+        if kind.startswith("C"):
             client.send(substitute(xml, last_challenge))
             continue
         actual = client.read_message()
@@ -29,10 +32,11 @@ def test_transcript(start_server, path):
         assert problem is None, (f"{path.name} step {n}: {problem}\n  expected: {xml}\n"
                                  f"  actual:   {ET.tostring(actual, encoding='unicode')}")
     # Nothing unexpected may follow: the next message must be the reply to a final noop.
-    client.send('<noop id="transcript-end"/>')
-    last = client.read_message()
-    assert (last.tag, last.get("id")) == ("response", "transcript-end"), \
-        f"unexpected extra message: {ET.tostring(last, encoding='unicode')}"
+    for client in clients.values():
+        client.send('<noop id="transcript-end"/>')
+        last = client.read_message()
+        assert (last.tag, last.get("id")) == ("response", "transcript-end"), \
+            f"unexpected extra message: {ET.tostring(last, encoding='unicode')}"
 
 
 def test_comparison_rules():

@@ -3,9 +3,12 @@
 Format (one item per line; `#` starts a comment line):
 
     @set KEY=VALUE          a server setting (--set) for this transcript
-    @admin ARGS...          an admin CLI command run before connecting (shell-quoted)
+    @admin ARGS...          an admin CLI command run before connecting (shell-quoted); {DIR} is
+                            the transcripts directory (for data files kept beside them)
     C: <xml/>               a message the client sends (the zero byte is added)
     S: <xml/>               a message the server must send next
+    C2: / S2:               the same for a second session on its own connection (the seed's
+                            "another process" making concurrent changes)
     <indented line>         continues the previous C:/S: message (for multi-line examples)
 
 Expected (S:) messages are compared structurally: same element name, same attributes, same
@@ -47,7 +50,10 @@ class Transcript:
                 key, _, value = stripped[5:].strip().partition("=")
                 self.settings[key.strip()] = value.strip()
             elif stripped.startswith("@admin "):
-                self.admin.append(shlex.split(stripped[7:]))
+                directory = str(self.path.parent)
+                self.admin.append([a.replace("{DIR}", directory) for a in shlex.split(stripped[7:])])
+            elif stripped[:3] in ("C2:", "S2:"):
+                self.steps.append([stripped[:2], stripped[3:].strip()])
             elif stripped[:2] in ("C:", "S:"):
                 self.steps.append([stripped[0], stripped[2:].strip()])
             elif line[:1].isspace() and self.steps:
@@ -55,7 +61,7 @@ class Transcript:
             else:
                 raise ValueError(f"{self.path}:{lineno}: cannot parse {line!r}")
         for kind, xml in self.steps:
-            if kind == "S":
+            if kind.startswith("S"):
                 ET.fromstring(xml)  # fail early on a typo in an expected message
 
 
