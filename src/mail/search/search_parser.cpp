@@ -140,7 +140,8 @@ class Parser {
   void use_charset(const std::string& charset) {
     if (no_conversion_needed(charset)) return;
     mime::ensure_gmime();
-    const char* name = g_mime_charset_iconv_name(charset.c_str());
+    // GMime maps "" to the locale's charset, which is not what an empty name asks for.
+    const char* name = charset.empty() ? nullptr : g_mime_charset_iconv_name(charset.c_str());
     GIConv converter = name ? g_iconv_open("UTF-8", name) : reinterpret_cast<GIConv>(-1);
     if (converter == reinterpret_cast<GIConv>(-1)) throw UnknownCharset(charset);
     g_iconv_close(converter);
