@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <unordered_map>
 #include <unordered_set>
 #include <string>
 #include <vector>
@@ -20,6 +22,12 @@ struct ViewSpec {
   std::vector<std::string> fields;    // the viewer fields folderBrowse reports
   bool hide_deleted = false;          // messages with the Deleted flag are left out
   int64_t uid_min = 0;                // messages with lower UIDs are left out
+  // filter / filterField: with filterField FLAGS, flags the messages must have and must not
+  // have; otherwise text the named header field ("body": a body part; "": any header field or
+  // body part) must contain.
+  std::optional<std::string> filter;
+  std::string filter_field;
+  uint32_t filter_flags_set = 0, filter_flags_clear = 0;
 };
 
 // One change folderSync reports: applied in order, each to the list as already changed by the
@@ -63,6 +71,9 @@ struct FolderView {
   // The change subscription, and whether a notify went out that no folderSync has answered.
   std::shared_ptr<void> subscription;
   std::shared_ptr<std::atomic<bool>> notified = std::make_shared<std::atomic<bool>>(false);
+  // Whether each message's content matches a text filter (content never changes, so a message
+  // is read once per view, not at every change).
+  std::unordered_map<int64_t, bool> filter_matches;
 
   bool contains(int64_t uid) const;
 };

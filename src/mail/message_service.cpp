@@ -69,8 +69,32 @@ std::shared_ptr<const MailboxSnapshot> MessageService::snapshot(int64_t mailbox_
   return hub_.snapshot(mailbox_id, [&] { return store_.reader().list_message_summaries(mailbox_id); });
 }
 
-std::vector<const store::MessageRecord*> MessageService::arrange(const FolderView& view,
-                                                                 const MailboxSnapshot& snapshot) {
+void MessageService::match_filter(FolderView& view, const std::vector<const store::MessageRecord*>& messages) {
+  std::vector<store::MessageRecord> undecided;
+  for (const auto* m : messages)
+    if (!view.filter_matches.contains(m->uid)) undecided.push_back(*m);
+  if (undecided.empty()) return;
+  search::SearchQuery query;
+  query.root.kind = search::SearchKeyKind::and_;
+  search::SearchKey key;
+  if (view.spec.filter_field.empty()) {
+    key.kind = search::SearchKeyKind::text;
+  } else if (iequals(view.spec.filter_field, "body")) {
+    key.kind = search::SearchKeyKind::body;
+  } else {
+    key.kind = search::SearchKeyKind::header;
+    key.field = view.spec.filter_field;
+  }
+  key.text = *view.spec.filter;
+  query.root.children.push_back(std::move(key));
+  search::SearchContext context{undecided,
+                                [this](const store::MessageRecord& m) { return header_text(m); },
+                                [this](const store::MessageRecord& m) { return message_text(m); }};
+  for (const auto& m : undecided) view.filter_matches[m.uid] = false;
+  for (size_t i : search::evaluate(query, context)) view.filter_matches[undecided[i].uid] = true;
+}
+
+std::vector<const store::MessageRecord*> MessageService::arrange(FolderView& view, const MailboxSnapshot& snapshot) {
   const auto& messages = snapshot.messages();
   const std::string& field = view.spec.sort_field;
   bool descending = view.spec.descending;
@@ -95,11 +119,19 @@ std::vector<const store::MessageRecord*> MessageService::arrange(const FolderVie
   });
   std::vector<const store::MessageRecord*> out;
   out.reserve(order->size());
+  bool flag_filter = view.spec.filter && iequals(view.spec.filter_field, "FLAGS");
   for (uint32_t i : *order) {
     const auto& m = messages[i];
     if (m.uid < view.spec.uid_min) continue;
     if (view.spec.hide_deleted && ((m.flags & kDeleted) || view.hidden.contains(m.uid))) continue;
+    if (flag_filter && ((m.flags & view.spec.filter_flags_set) != view.spec.filter_flags_set ||
+                        (m.flags & view.spec.filter_flags_clear) != 0))
+      continue;
     out.push_back(&m);
+  }
+  if (view.spec.filter && !flag_filter) {
+    match_filter(view, out);
+    std::erase_if(out, [&](const store::MessageRecord* m) { return !view.filter_matches[m->uid]; });
   }
   return out;
 }
@@ -119,6 +151,7 @@ void MessageService::reopen_view(const Actor& actor, FolderView& view, ViewSpec 
   view.mailbox = ref;
   view.spec = std::move(spec);
   view.hidden.clear();
+  view.filter_matches.clear();
   auto shared = snapshot(ref.record->id);
   auto arranged = arrange(view, *shared);
   view.uids.clear();
@@ -280,6 +313,32 @@ awaitable<void> MessageService::update_attributes(const Actor& actor, const Fold
     db.set_message_attributes(mailbox_id, uid, encoded);
     return true;
   });
+}
+
+search::SearchProgress MessageService::search(const Actor& actor, const FolderView& view,
+                                              const search::SearchQuery& query, const std::vector<size_t>& positions,
+                                              const search::SearchBounds& bounds) {
+  auto ref = current_mailbox(actor, view, right::read);
+  auto shared = snapshot(ref.record->id);
+  // The messages searched, in view order; sequence numbers are their places in this list.
+  std::vector<store::MessageRecord> candidates;
+  std::vector<size_t> candidate_positions;
+  for (size_t position : positions) {
+    if (position >= view.uids.size()) continue;
+    if (const auto* m = shared->find(view.uids[position])) {
+      candidates.push_back(*m);
+      candidate_positions.push_back(position);
+    }
+  }
+  search::SearchContext context{candidates,
+                                [this](const store::MessageRecord& m) { return header_text(m); },
+                                [this](const store::MessageRecord& m) { return message_text(m); }};
+  auto progress = search::evaluate_partially(query, context, bounds);
+  // Back from places in the candidate list to view positions.
+  for (auto& match : progress.matches) match = candidate_positions[match];
+  if (progress.next) progress.next = *progress.next < candidate_positions.size() ? candidate_positions[*progress.next]
+                                                                               : view.uids.size();
+  return progress;
 }
 
 MailboxChanges MessageService::mailbox_changes(const Actor& actor, const FolderView& view, std::string_view sync_id,

@@ -15,6 +15,7 @@
 #include "mail/change_hub.hpp"
 #include "mail/folder_view.hpp"
 #include "mail/mailbox_service.hpp"
+#include "mail/search/search_eval.hpp"
 #include "store/store.hpp"
 
 namespace ximssd::mail {
@@ -59,6 +60,11 @@ class MessageService {
   boost::asio::awaitable<void> update_attributes(const Actor& actor, const FolderView& view, int64_t uid,
                                                  std::vector<AttributeChange> changes);
 
+  // folderSearch: the view's messages at `positions` (view indexes) that match the IMAP SEARCH
+  // `query`, starting with positions[bounds.first]; `next` is the first position not examined.
+  search::SearchProgress search(const Actor& actor, const FolderView& view, const search::SearchQuery& query,
+                                const std::vector<size_t>& positions, const search::SearchBounds& bounds);
+
   // The changes to the view's mailbox since `sync_id` ("0": every message, as added), at most
   // `limit`, leaving out messages that arrived before `time_from`. The key is
   // "UIDVALIDITY.MODSEQ.UIDNEXT" (a key of another UIDVALIDITY counts as "0").
@@ -89,7 +95,9 @@ class MessageService {
   // The mailbox's shared snapshot (see ChangeHub).
   std::shared_ptr<const MailboxSnapshot> snapshot(int64_t mailbox_id);
   // The view's messages as it would be opened now, in view order.
-  std::vector<const store::MessageRecord*> arrange(const FolderView& view, const MailboxSnapshot& snapshot);
+  std::vector<const store::MessageRecord*> arrange(FolderView& view, const MailboxSnapshot& snapshot);
+  // Decides the text filter for the messages not decided yet (reading them as it needs).
+  void match_filter(FolderView& view, const std::vector<const store::MessageRecord*>& messages);
 
   store::Store& store_;
   MailboxService& mailboxes_;

@@ -181,7 +181,9 @@ def test_random_changes_replayed_equal_a_fresh_view(server, two, seed):
     for i in range(8):
         append(b, "INBOX", f"x{rng.randrange(100):02d}", rng.choice(["", "Seen", "Flagged"]))
     specs = {"byuid": {}, "bysubject": {"sortField": "Subject"}, "byflags": {"sortField": "FLAGS", "sortOrder": "desc"},
-             "nodeleted": {"sortField": "Subject", "sortOrder": "desc", "hideDeleted": "yes"}}
+             "nodeleted": {"sortField": "Subject", "sortOrder": "desc", "hideDeleted": "yes"},
+             "flagged": {"filter": "Flagged,Unseen", "filterField": "FLAGS", "sortField": "Subject"},
+             "subject": {"filter": "x1", "filterField": "Subject", "sortField": "INTERNALDATE", "sortOrder": "desc"}}
     tables = {}
     for name, attrs in specs.items():
         open_view(a, name, **attrs)
@@ -270,3 +272,55 @@ def test_mailbox_sync_reports_changes_since_a_key(server, two):
     assert changes(info.get("syncID"))[0] == []
     assert a.request("mailboxSync", {"folder": "INBOX", "clientID": "app", "syncID": "x.y"}).error_num == 501
     assert a.request("mailboxSync", {"folder": "INBOX", "syncID": "0"}).error_num == 501
+
+
+def test_filtered_views_and_folder_search(server, two):
+    a, b = two
+    subjects = ["alpha report", "beta", "gamma report", "delta", "epsilon report"]
+    for i, subject in enumerate(subjects):
+        append(b, "INBOX", subject, "Flagged" if i % 2 == 0 else "Seen")
+    # By flags, with a negative name.
+    init = open_view(a, "flagged", filter="Flagged,Unseen", filterField="FLAGS")
+    assert init.get("messages") == "3"
+    # By a header field, by body, and by anything (no filterField).
+    assert open_view(a, "reports", filter="REPORT", filterField="Subject").get("messages") == "3"
+    assert open_view(a, "body", filter="body of beta", filterField="body").get("messages") == "1"
+    assert open_view(a, "any", filter="delta").get("messages") == "1"
+    table = browse_all(a, "flagged")
+    # A flag change moves a message into or out of a FLAGS-filtered view at the next sync.
+    open_view(b, "w")
+    b.request("messageMark", {"folder": "w", "flags": "Seen"}, body="<UID>1</UID>")
+    b.request("messageMark", {"folder": "w", "flags": "Flagged,Unseen"}, body="<UID>2</UID>")
+    sync(a, "flagged", table)
+    assert sorted(row[0] for row in table) == [2, 3, 5]
+    append(b, "INBOX", "zeta report")
+    reports = browse_all(a, "reports")
+    sync(a, "reports", reports)
+    assert [row[2] for row in reports] == ["alpha report", "gamma report", "epsilon report", "zeta report"]
+
+    def search(filter, body=None, **attrs):
+        r = a.request("folderSearch", {"folder": "all", "filter": filter, **attrs}, body=body)
+        assert r.ok, r
+        [result] = r.data
+        assert result.tag == "folderSearchResult" and result.get("folder") == "all"
+        return result
+
+    open_view(a, "all", sortField="Subject")  # beta, delta, epsilon, gamma, alpha..., by subject
+    result = search("SUBJECT report")
+    assert sorted(int(u.text) for u in result.findall("UID")) == [1, 3, 5, 6] and result.get("next") is None
+    result = search("FLAGGED UNSEEN")
+    assert sorted(int(u.text) for u in result.findall("UID")) == [2, 3, 5]
+    result = search("OR SUBJECT beta BODY zeta NOT SEEN")
+    assert sorted(int(u.text) for u in result.findall("UID")) == [2, 6]
+    # limit: the rest from `next`.
+    first = search("SUBJECT report", limit="2")
+    assert len(first.findall("UID")) == 2 and first.get("next")
+    rest = search("SUBJECT report", body=f'<UID from="{first.get("next")}" till="100"/>')
+    # The UID set is a range of UIDs; view order decides what "next" continues from.
+    assert rest.findall("UID")
+    # An index set is answered with indexes.
+    by_index = search("SUBJECT report", body='<index from="0" till="2"/>')
+    assert by_index.findall("UID") == [] and all(int(i.text) <= 2 for i in by_index.findall("index"))
+    bad = a.request("folderSearch", {"folder": "all", "filter": "SUBJECT"})
+    assert bad.error_num == 501 and "offset" in bad.error_text
+    assert a.request("folderSearch", {"folder": "all", "filter": "CHARSET KLINGON SUBJECT x"}).error_num == 501
