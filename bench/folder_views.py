@@ -3,6 +3,7 @@
   - folderOpen sorted by INTERNALDATE, From and Subject, then folderBrowse of 50 rows: the first
     open of each order (the server sorts) and a second one (the order is shared);
   - folderSync after 1,000 flag changes made by another session;
+  - folderSearch for a Subject substring and for a flag combination;
   - the server's memory for 100 sessions each holding a view of the mailbox.
 
     folder_views.py timing --port P --user U --password W --mailbox Archive
@@ -98,6 +99,14 @@ def main():
     r, sync_ms = timed(client, "folderSync", {"folder": "watch"})
     result["sync_after_1000_changes_ms"] = sync_ms
     result["sync_reports"] = len(r.data)
+    # folderSearch over the whole view: a Subject substring, and a flag combination (the 1,000
+    # flagged messages that are still unseen).
+    for key, query in (("subject", "SUBJECT invoice"), ("flags", "FLAGGED UNSEEN")):
+        r, ms = timed(client, "folderSearch", {"folder": "watch", "filter": query})
+        found = r.data[0]
+        result[f"search_{key}_ms"] = ms
+        result[f"search_{key}_matches"] = len(found.findall("UID"))
+        result[f"search_{key}_complete"] = found.get("next") is None
     other.request("messageMark", {"folder": "w", "flags": "Unflagged"}, body='<index from="0" till="999"/>')
     other.close()
     client.close()
