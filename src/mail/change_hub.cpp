@@ -43,10 +43,7 @@ void ChangeHub::publish(int64_t mailbox_id, int64_t account_id, const std::strin
     if (auto it = by_mailbox_.find(mailbox_id); it != by_mailbox_.end()) {
       for (auto& weak : it->second)
         if (auto entry = weak.lock()) live.push_back(std::move(entry));
-      if (live.empty()) {
-        by_mailbox_.erase(it);
-        shared_.erase(mailbox_id);  // nobody views it any more: no snapshot to keep
-      }
+      if (live.empty()) by_mailbox_.erase(it);
     }
   }
   // Outside the lock: a listener may subscribe or drop handles itself.
@@ -60,6 +57,7 @@ std::shared_ptr<const MailboxSnapshot> ChangeHub::snapshot(
   {
     std::lock_guard lock(mutex_);
     Shared& shared = shared_[mailbox_id];
+    shared.unwatched_since.reset();
     if (shared.snapshot && shared.snapshot_version == shared.version) return shared.snapshot;
     loading = shared.loading;
   }
@@ -90,7 +88,13 @@ void ChangeHub::forget_if_unwatched(int64_t mailbox_id) {
       std::any_of(it->second.begin(), it->second.end(), [](const std::weak_ptr<Entry>& e) { return !e.expired(); }))
     return;
   if (it != by_mailbox_.end()) by_mailbox_.erase(it);
-  shared_.erase(mailbox_id);
+  // The snapshot stays a while: a client that closes a view and opens it again (or opens the
+  // next mailbox and comes back) finds it loaded. Snapshots unwatched for longer are dropped.
+  auto now = std::chrono::steady_clock::now();
+  if (auto shared = shared_.find(mailbox_id); shared != shared_.end()) shared->second.unwatched_since = now;
+  std::erase_if(shared_, [&](const auto& entry) {
+    return entry.second.unwatched_since && now - *entry.second.unwatched_since > kKeepUnwatched;
+  });
 }
 
 size_t ChangeHub::subscribers(int64_t mailbox_id) {

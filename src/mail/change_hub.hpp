@@ -6,7 +6,9 @@
 // Thread-safe: changes are published from any network or worker thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -52,7 +54,10 @@ class ChangeHub {
     std::shared_ptr<const MailboxSnapshot> snapshot;
     uint64_t snapshot_version = 0;
     std::shared_ptr<std::mutex> loading = std::make_shared<std::mutex>();
+    // Since when no view watches the mailbox (none while one does).
+    std::optional<std::chrono::steady_clock::time_point> unwatched_since;
   };
+  static constexpr std::chrono::seconds kKeepUnwatched{120};
   std::mutex mutex_;
   std::unordered_map<int64_t, std::vector<std::weak_ptr<Entry>>> by_mailbox_;
   std::unordered_map<int64_t, Shared> shared_;

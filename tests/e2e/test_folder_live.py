@@ -173,21 +173,24 @@ def test_hide_deleted_keeps_them_out_until_reopened(server, two):
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_random_changes_replayed_equal_a_fresh_view(server, two, seed):
-    """Several views with different sorts on one mailbox; random appends, flag changes, removals
-    and expunges from another session; after each folderSync the client's replayed table equals
+    """Several views with different sorts and filters on one mailbox, in two sessions; random
+    appends, flag changes, removals and expunges from a third session; after each folderSync the client's replayed table equals
     a view freshly opened with the same parameters."""
     rng = random.Random(seed)
-    a, b = two
+    first, b = two
+    second = server.login(USER, PASSWORD)
     for i in range(8):
         append(b, "INBOX", f"x{rng.randrange(100):02d}", rng.choice(["", "Seen", "Flagged"]))
     specs = {"byuid": {}, "bysubject": {"sortField": "Subject"}, "byflags": {"sortField": "FLAGS", "sortOrder": "desc"},
              "nodeleted": {"sortField": "Subject", "sortOrder": "desc", "hideDeleted": "yes"},
              "flagged": {"filter": "Flagged,Unseen", "filterField": "FLAGS", "sortField": "Subject"},
              "subject": {"filter": "x1", "filterField": "Subject", "sortField": "INTERNALDATE", "sortOrder": "desc"}}
+    # The views are spread over two sessions; a third one makes the changes.
+    owner = {name: (first if i % 2 == 0 else second) for i, name in enumerate(specs)}
     tables = {}
     for name, attrs in specs.items():
-        open_view(a, name, **attrs)
-        tables[name] = browse_all(a, name)
+        open_view(owner[name], name, **attrs)
+        tables[name] = browse_all(owner[name], name)
     open_view(b, "writer")
     steps = 400
     for step in range(steps):
@@ -208,6 +211,7 @@ def test_random_changes_replayed_equal_a_fresh_view(server, two, seed):
         b.request("folderSync", {"folder": "writer"})
         if rng.random() < 0.5:
             for name, attrs in specs.items():
+                a = owner[name]
                 limit = rng.choice([None, None, 2])
                 sync(a, name, tables[name], limit=limit)
                 while limit and len(sync(a, name, tables[name], limit=limit)) == limit:
@@ -324,3 +328,21 @@ def test_filtered_views_and_folder_search(server, two):
     bad = a.request("folderSearch", {"folder": "all", "filter": "SUBJECT"})
     assert bad.error_num == 501 and "offset" in bad.error_text
     assert a.request("folderSearch", {"folder": "all", "filter": "CHARSET KLINGON SUBJECT x"}).error_num == 501
+
+
+def test_copy_into_another_accounts_mailbox_follows_its_acl(server, two):
+    a, _ = two
+    server.add_account("peer@example.dom", "peer-pw-1")
+    peer = server.login("peer@example.dom", "peer-pw-1")
+    assert peer.request("mailboxCreate", {"mailbox": "Inbound"}).ok
+    append(a, "INBOX", "to share")
+    open_view(a, "INBOX")
+    target = "~peer@example.dom/Inbound"
+    assert a.request("messageCopy", {"folder": "INBOX", "targetMailbox": target}, body="<UID>1</UID>").error_num == 530
+    assert peer.request("mailboxACLUpdate", {"mailbox": "Inbound"}, body=f'<aclElem pattern="live">l</aclElem>').ok
+    assert a.request("messageCopy", {"folder": "INBOX", "targetMailbox": target}, body="<UID>1</UID>").error_num == 520
+    assert peer.request("mailboxACLUpdate", {"mailbox": "Inbound"}, body=f'<aclElem pattern="live">li</aclElem>').ok
+    r = a.request("messageCopy", {"folder": "INBOX", "targetMailbox": target, "report": "uid"}, body="<UID>1</UID>")
+    assert r.ok and r.data[0].get("UID") == "1", r
+    open_view(peer, "Inbound", mailbox="Inbound")
+    assert [row[2] for row in browse_all(peer, "Inbound")] == ["to share"]

@@ -98,6 +98,11 @@ std::vector<MessageRecord> SqliteRepository::list_message_summaries(int64_t mail
                "message_id, coalesce(orig_uid, uid), header_size, blob_id FROM messages WHERE mailbox_id = ? ORDER BY uid");
   st.bind(1, mailbox_id);
   std::vector<MessageRecord> out;
+  {
+    Statement count(db_, "SELECT count(*) FROM messages WHERE mailbox_id = ?");
+    count.bind(1, mailbox_id);
+    if (count.step()) out.reserve(static_cast<size_t>(count.int64(0)));
+  }
   while (st.step()) {
     MessageRecord m;
     m.mailbox_id = mailbox_id;
