@@ -20,6 +20,32 @@ using boost::asio::awaitable;
 
 namespace {
 
+// The first address of a cached address list ("Name" <a@b>, Name <a@b>, a@b, ...) as views sort
+// it: the display name, else the address; or the address alone. Plain string work: sorting a
+// large mailbox by From must not parse every list.
+std::string first_address_key(std::string_view list, bool address_only) {
+  std::string_view rest = list;
+  std::string name;
+  if (!rest.empty() && rest.front() == '"') {
+    size_t i = 1;
+    for (; i < rest.size() && rest[i] != '"'; ++i) {
+      if (rest[i] == '\\' && i + 1 < rest.size()) ++i;
+      name += rest[i];
+    }
+    rest = rest.substr(std::min(rest.size(), i + 1));
+  }
+  size_t open = rest.find('<');
+  size_t comma = rest.find(',');
+  if (open != std::string_view::npos && (comma == std::string_view::npos || open < comma)) {
+    if (name.empty()) name = trim_whitespace(rest.substr(0, open));
+    size_t close = rest.find('>', open);
+    std::string address(rest.substr(open + 1, close == std::string_view::npos ? std::string_view::npos : close - open - 1));
+    return address_only || name.empty() ? address : name;
+  }
+  std::string address = trim_whitespace(rest.substr(0, comma));
+  return address_only || name.empty() ? address : name;
+}
+
 // What a view sorts one message by: a number, or text compared without regard to case.
 struct SortKey {
   int64_t number = 0;
@@ -40,9 +66,22 @@ std::optional<SortKey> cached_key(const store::MessageRecord& m, std::string_vie
   if (field_is(field, "Subject")) return SortKey{0, ascii_lower(m.header.subject)};
   if (field_is(field, "Message-ID")) return SortKey{0, m.header.message_id};
   for (auto [name, cached] : {std::pair{"From", &m.header.from}, {"To", &m.header.to}, {"Cc", &m.header.cc}}) {
-    if (field_is(field, name)) return SortKey{0, ascii_lower(mime::address_field_value(*cached, false))};
+    if (field_is(field, name)) return SortKey{0, ascii_lower(first_address_key(*cached, false))};
     if (field.size() > 2 && field_is(field.substr(2), name) && (field[0] == 'E' || field[0] == 'e') && field[1] == '-')
-      return SortKey{0, ascii_lower(mime::address_field_value(*cached, true))};
+      return SortKey{0, ascii_lower(first_address_key(*cached, true))};
+  }
+  return std::nullopt;
+}
+
+// Viewer fields the row caches (decoded at append), answered without reading the message.
+std::optional<ViewerField> cached_viewer_field(const store::MessageRecord& m, const std::string& field) {
+  if (m.header.header_size <= 0) return std::nullopt;  // a row written without cached fields
+  if (field_is(field, "Subject")) return ViewerField{field, to_valid_utf8(m.header.subject), {}};
+  if (field_is(field, "Date") && m.header.sent_date) return ViewerField{field, {}, m.header.sent_date};
+  for (auto [name, cached] : {std::pair{"From", &m.header.from}, {"To", &m.header.to}, {"Cc", &m.header.cc}}) {
+    if (field_is(field, name)) return ViewerField{field, mime::address_field_value(*cached, false), {}};
+    if (field.size() > 2 && field_is(field.substr(2), name) && (field[0] == 'E' || field[0] == 'e') && field[1] == '-')
+      return ViewerField{field, mime::address_field_value(*cached, true), {}};
   }
   return std::nullopt;
 }
@@ -274,6 +313,7 @@ std::vector<ViewerField> MessageService::viewer_fields(const FolderView& view, c
     else if (field_is(field, "SIZE")) value.text = std::to_string(m.size);
     else if (field_is(field, "FLAGS")) value.text = flag_names(m.flags);
     else if (field_is(field, "INTERNALDATE")) value.time = m.internal_date;
+    else if (auto cached = cached_viewer_field(m, field)) value = std::move(*cached);
     else {
       if (!header_read) {
         header = mime::parse_message(header_text(m));

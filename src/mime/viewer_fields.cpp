@@ -65,6 +65,7 @@ std::optional<FieldValue> header_field_value(GMimeMessage* header, std::string_v
 }
 
 std::string address_field_value(std::string_view raw, bool addresses_only) {
+  ensure_gmime();
   std::string text(raw);
   GPtr<InternetAddressList> list(internet_address_list_parse(nullptr, text.c_str()));
   if (!list) return to_valid_utf8(trim_whitespace(raw));
