@@ -294,6 +294,14 @@ store::MessageRecord MessageService::message(const Actor& actor, const FolderVie
   return std::move(*found);
 }
 
+std::optional<store::MessageRecord> MessageService::summary(const Actor& actor, const FolderView& view, int64_t uid) {
+  auto ref = current_mailbox(actor, view, right::read);
+  auto shared = snapshot(ref.record->id);
+  const auto* m = shared->find(uid);
+  if (!m) return std::nullopt;
+  return *m;
+}
+
 std::string MessageService::message_text(const store::MessageRecord& message) {
   return store_.blobs().read(message.blob_id);
 }

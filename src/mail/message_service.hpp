@@ -47,6 +47,9 @@ class MessageService {
 
   // The store's row for message `uid` of the view (needs "r"); notFound when it is not there.
   store::MessageRecord message(const Actor& actor, const FolderView& view, int64_t uid);
+  // The summary row of message `uid` (as views use it: no IMAP structures, no attributes) from
+  // the mailbox's shared snapshot; nothing when it is gone.
+  std::optional<store::MessageRecord> summary(const Actor& actor, const FolderView& view, int64_t uid);
   // The message's text as stored, whole or its header only.
   std::string message_text(const store::MessageRecord& message);
   std::string header_text(const store::MessageRecord& message);

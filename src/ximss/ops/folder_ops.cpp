@@ -163,13 +163,8 @@ awaitable<void> folder_sync(Request& r) {
     m->attr("mode", report.kind == Kind::removed ? "removed" : report.kind == Kind::added ? "added" : "updated");
     m->attr("messages", report.messages).attr("unseen", report.unseen);
     if (report.kind == Kind::removed) continue;
-    std::optional<store::MessageRecord> message;
-    try {
-      message = r.ctx.messages.message(actor, view, report.uid);
-    } catch (const Failure& e) {
-      if (e.code() != ErrorCode::notFound) throw;
-    }
-    if (message) write_viewer_fields(r, m.writer(), view, *message, zone);
+    if (auto message = r.ctx.messages.summary(actor, view, report.uid))
+      write_viewer_fields(r, m.writer(), view, *message, zone);
   }
   co_return;
 }
@@ -217,12 +212,7 @@ awaitable<void> folder_browse(Request& r) {
     int64_t uid = view.uids[position];
     auto m = r.data("folderReport");
     m->attr("folder", view.name).attr("index", static_cast<int64_t>(position)).attr("UID", uid);
-    std::optional<store::MessageRecord> message;
-    try {
-      message = r.ctx.messages.message(actor, view, uid);
-    } catch (const Failure& e) {
-      if (e.code() != ErrorCode::notFound) throw;
-    }
+    auto message = r.ctx.messages.summary(actor, view, uid);
     if (!message) {
       // Removed from the mailbox, still in the view until the client synchronises it.
       m->attr("mode", "error");
