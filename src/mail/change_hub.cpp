@@ -51,8 +51,9 @@ void ChangeHub::publish(int64_t mailbox_id, int64_t account_id, const std::strin
   for (auto& listener : account_live) (*listener)(name);
 }
 
-std::shared_ptr<const MailboxSnapshot> ChangeHub::snapshot(
-    int64_t mailbox_id, const std::function<std::vector<store::MessageRecord>()>& load) {
+std::shared_ptr<const MailboxSnapshot> ChangeHub::snapshot(int64_t mailbox_id,
+                                                           const MailboxSnapshot::Loader& load_keys,
+                                                           MailboxSnapshot::Loader load_texts) {
   std::shared_ptr<std::mutex> loading;
   {
     std::lock_guard lock(mutex_);
@@ -70,7 +71,7 @@ std::shared_ptr<const MailboxSnapshot> ChangeHub::snapshot(
     if (shared.snapshot && shared.snapshot_version == shared.version) return shared.snapshot;
     version = shared.version;
   }
-  auto fresh = std::make_shared<const MailboxSnapshot>(mailbox_id, load());
+  auto fresh = std::make_shared<const MailboxSnapshot>(mailbox_id, load_keys(), std::move(load_texts));
   std::lock_guard lock(mutex_);
   Shared& shared = shared_[mailbox_id];
   // A change published while loading makes this snapshot stale: it serves this caller only.

@@ -36,9 +36,10 @@ class ChangeHub {
   size_t subscribers(int64_t mailbox_id);
 
   // The mailbox's messages as of its last change, shared by every session that asks until the
-  // next change; `load` reads them from the store when there is no current snapshot.
-  std::shared_ptr<const MailboxSnapshot> snapshot(int64_t mailbox_id,
-                                                  const std::function<std::vector<store::MessageRecord>()>& load);
+  // next change; read from the store when there is no current snapshot.
+  // `load_keys` and `load_texts` are MailboxSnapshot's two tiers.
+  std::shared_ptr<const MailboxSnapshot> snapshot(int64_t mailbox_id, const MailboxSnapshot::Loader& load_keys,
+                                                  MailboxSnapshot::Loader load_texts);
 
  private:
   struct Entry {

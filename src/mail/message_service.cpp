@@ -105,7 +105,10 @@ MailboxRef MessageService::current_mailbox(const Actor& actor, const FolderView&
 }
 
 std::shared_ptr<const MailboxSnapshot> MessageService::snapshot(int64_t mailbox_id) {
-  return hub_.snapshot(mailbox_id, [&] { return store_.reader().list_message_summaries(mailbox_id); });
+  // The texts may be read later, from another thread: that loader owns what it needs.
+  return hub_.snapshot(
+      mailbox_id, [&] { return store_.reader().list_message_keys(mailbox_id); },
+      [&store = store_, mailbox_id] { return store.reader().list_message_summaries(mailbox_id); });
 }
 
 void MessageService::match_filter(FolderView& view, const std::vector<const store::MessageRecord*>& messages) {
@@ -134,8 +137,11 @@ void MessageService::match_filter(FolderView& view, const std::vector<const stor
 }
 
 std::vector<const store::MessageRecord*> MessageService::arrange(FolderView& view, const MailboxSnapshot& snapshot) {
-  const auto& messages = snapshot.messages();
   const std::string& field = view.spec.sort_field;
+  // Numbers decide most orders; a text sort key or a text filter needs the texts too.
+  bool text_filter = view.spec.filter && !iequals(view.spec.filter_field, "FLAGS");
+  bool numeric = is_metadata_field(field) || iequals(field, "Date");
+  const auto& messages = numeric && !text_filter ? snapshot.messages() : snapshot.with_texts();
   bool descending = view.spec.descending;
   // Every view of the mailbox sorted the same way shares one order until the next change.
   auto order = snapshot.order(ascii_lower(field) + (descending ? "/desc" : "/asc"), [&] {
@@ -297,9 +303,10 @@ store::MessageRecord MessageService::message(const Actor& actor, const FolderVie
 std::optional<store::MessageRecord> MessageService::summary(const Actor& actor, const FolderView& view, int64_t uid) {
   auto ref = current_mailbox(actor, view, right::read);
   auto shared = snapshot(ref.record->id);
-  const auto* m = shared->find(uid);
-  if (!m) return std::nullopt;
-  return *m;
+  if (!shared->find(uid)) return std::nullopt;
+  if (const auto* m = shared->find_with_texts_if_loaded(uid)) return *m;
+  // A single row is cheaper than the texts of a whole large mailbox.
+  return store_.reader().find_message(ref.record->id, uid);
 }
 
 std::string MessageService::message_text(const store::MessageRecord& message) {
@@ -373,7 +380,7 @@ search::SearchProgress MessageService::search(const Actor& actor, const FolderVi
   std::vector<size_t> candidate_positions;
   for (size_t position : positions) {
     if (position >= view.uids.size()) continue;
-    if (const auto* m = shared->find(view.uids[position])) {
+    if (const auto* m = shared->find_with_texts(view.uids[position])) {
       candidates.push_back(*m);
       candidate_positions.push_back(position);
     }

@@ -88,6 +88,9 @@ class Repository {
   // As list_messages, without what views never need (the IMAP ENVELOPE, BODY, BODYSTRUCTURE,
   // In-Reply-To and the attributes are left empty): a large mailbox loads in a fraction.
   virtual std::vector<MessageRecord> list_message_summaries(int64_t mailbox_id) = 0;
+  // Only the numbers of each message (UID, flags, modseq, dates, size, ORIGUID, header size),
+  // in UID order: what every view needs, read from an index alone.
+  virtual std::vector<MessageRecord> list_message_keys(int64_t mailbox_id) = 0;
   virtual std::optional<MessageRecord> find_message(int64_t mailbox_id, int64_t uid) = 0;
   // The message whose ORIGUID is `orig_uid` (the newest, should there be several).
   virtual std::optional<MessageRecord> find_message_by_orig_uid(int64_t mailbox_id, int64_t orig_uid) = 0;

@@ -135,6 +135,12 @@ CREATE TABLE expunged (
 );
 CREATE INDEX expunged_by_modseq ON expunged(mailbox_id, modseq);
 )sql",
+    // v6: what every Folder View reads first, as a covering index: a large mailbox's numbers are
+    // read without touching the table's rows, which also hold the IMAP structures.
+    R"sql(
+CREATE INDEX messages_keys ON messages(mailbox_id, uid, flags, modseq, internal_date, size, sent_date, orig_uid,
+                                       header_size);
+)sql",
 };
 
 }  // namespace

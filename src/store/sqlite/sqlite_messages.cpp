@@ -92,6 +92,30 @@ int64_t SqliteRepository::move_all_messages(int64_t from_mailbox_id, int64_t to_
   return static_cast<int64_t>(messages.size());
 }
 
+std::vector<MessageRecord> SqliteRepository::list_message_keys(int64_t mailbox_id) {
+  // Answered from the messages_keys covering index: the table's rows (with their IMAP
+  // structures) are not read.
+  Statement st(db_,
+               "SELECT uid, flags, modseq, internal_date, size, sent_date, coalesce(orig_uid, uid), header_size "
+               "FROM messages WHERE mailbox_id = ? ORDER BY uid");
+  st.bind(1, mailbox_id);
+  std::vector<MessageRecord> out;
+  while (st.step()) {
+    MessageRecord m;
+    m.mailbox_id = mailbox_id;
+    m.uid = st.int64(0);
+    m.flags = static_cast<uint32_t>(st.int64(1));
+    m.modseq = st.int64(2);
+    m.internal_date = st.int64(3);
+    m.size = st.int64(4);
+    if (!st.is_null(5)) m.header.sent_date = st.int64(5);
+    m.orig_uid = st.int64(6);
+    m.header.header_size = st.int64(7);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 std::vector<MessageRecord> SqliteRepository::list_message_summaries(int64_t mailbox_id) {
   Statement st(db_,
                "SELECT uid, flags, keywords, modseq, internal_date, size, sent_date, subject, from_addr, to_addr, cc_addr, "

@@ -66,6 +66,7 @@ class SqliteRepository final : public Repository {
   AppendedMessage append_message(const NewMessage& message) override;
   std::vector<MessageRecord> list_messages(int64_t mailbox_id) override;
   std::vector<MessageRecord> list_message_summaries(int64_t mailbox_id) override;
+  std::vector<MessageRecord> list_message_keys(int64_t mailbox_id) override;
   std::optional<MessageRecord> find_message(int64_t mailbox_id, int64_t uid) override;
   std::optional<MessageRecord> find_message_by_orig_uid(int64_t mailbox_id, int64_t orig_uid) override;
   void set_message_attributes(int64_t mailbox_id, int64_t uid, std::string_view attributes) override;
