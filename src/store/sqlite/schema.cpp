@@ -141,6 +141,13 @@ CREATE INDEX expunged_by_modseq ON expunged(mailbox_id, modseq);
 CREATE INDEX messages_keys ON messages(mailbox_id, uid, flags, modseq, internal_date, size, sent_date, orig_uid,
                                        header_size);
 )sql",
+    // v7: the cached text fields too (what sorting, filtering and searching by them read): a
+    // view's texts are read from the index, not from rows that also hold the IMAP structures.
+    R"sql(
+CREATE INDEX messages_summaries ON messages(mailbox_id, uid, flags, keywords, modseq, internal_date, size, sent_date,
+                                            subject, from_addr, to_addr, cc_addr, message_id, orig_uid, header_size,
+                                            blob_id);
+)sql",
 };
 
 }  // namespace
