@@ -6,8 +6,6 @@
 
 namespace ximssd::mail {
 
-bool FolderView::contains(int64_t uid) const { return std::find(uids.begin(), uids.end(), uid) != uids.end(); }
-
 bool is_metadata_field(std::string_view field) {
   for (const char* name : {"UID", "ORIGUID", "SIZE", "INTERNALDATE", "FLAGS"})
     if (iequals(field, name)) return true;

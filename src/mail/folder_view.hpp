@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/text.hpp"
 #include "mail/mailbox_service.hpp"
 
 namespace ximssd::mail {
@@ -28,6 +29,10 @@ struct ViewSpec {
   std::optional<std::string> filter;
   std::string filter_field;
   uint32_t filter_flags_set = 0, filter_flags_clear = 0;
+
+  bool filters_flags() const { return filter && iequals(filter_field, "FLAGS"); }
+  // A text filter reads the messages themselves (their headers or bodies).
+  bool filters_text() const { return filter && !filters_flags(); }
 };
 
 // One change folderSync reports: applied in order, each to the list as already changed by the
@@ -74,8 +79,6 @@ struct FolderView {
   // Whether each message's content matches a text filter (content never changes, so a message
   // is read once per view, not at every change).
   std::unordered_map<int64_t, bool> filter_matches;
-
-  bool contains(int64_t uid) const;
 };
 
 // Metadata fields, answered from the store's row rather than from the header.

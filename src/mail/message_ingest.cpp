@@ -3,6 +3,7 @@
 #include "mime/gmime_support.hpp"
 #include "mime/imap_bodystructure.hpp"
 #include "mime/imap_envelope.hpp"
+#include "mime/part_content.hpp"
 
 #include <algorithm>
 #include <mutex>
@@ -21,14 +22,6 @@ using boost::asio::awaitable;
 namespace {
 
 
-size_t header_length(std::string_view message) {
-  size_t lf = message.find("\n\n");
-  size_t crlf = message.find("\r\n\r\n");
-  if (lf == std::string_view::npos && crlf == std::string_view::npos) return message.size();
-  if (crlf != std::string_view::npos && (lf == std::string_view::npos || crlf < lf)) return crlf + 4;
-  return lf + 2;
-}
-
 std::string addresses(InternetAddressList* list) {
   if (!list || internet_address_list_length(list) == 0) return {};
   return mime::take_gstring(internet_address_list_to_string(list, nullptr, FALSE));
@@ -38,7 +31,7 @@ std::string addresses(InternetAddressList* list) {
 
 store::CachedHeader cache_header(std::string_view message) {
   store::CachedHeader out;
-  out.header_size = static_cast<int64_t>(header_length(message));
+  out.header_size = static_cast<int64_t>(mime::header_length(message));
   // The whole message is parsed once: the header fields, the ENVELOPE and the BODYSTRUCTURE all
   // come from this one parse, so that IMAP never parses a stored message to describe it.
   auto owned = mime::parse_message(message);

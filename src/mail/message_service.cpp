@@ -139,9 +139,8 @@ void MessageService::match_filter(FolderView& view, const std::vector<const stor
 std::vector<const store::MessageRecord*> MessageService::arrange(FolderView& view, const MailboxSnapshot& snapshot) {
   const std::string& field = view.spec.sort_field;
   // Numbers decide most orders; a text sort key or a text filter needs the texts too.
-  bool text_filter = view.spec.filter && !iequals(view.spec.filter_field, "FLAGS");
   bool numeric = is_metadata_field(field) || iequals(field, "Date");
-  const auto& messages = numeric && !text_filter ? snapshot.messages() : snapshot.with_texts();
+  const auto& messages = numeric && !view.spec.filters_text() ? snapshot.messages() : snapshot.with_texts();
   bool descending = view.spec.descending;
   // Every view of the mailbox sorted the same way shares one order until the next change.
   auto order = snapshot.order(ascii_lower(field) + (descending ? "/desc" : "/asc"), [&] {
@@ -164,7 +163,7 @@ std::vector<const store::MessageRecord*> MessageService::arrange(FolderView& vie
   });
   std::vector<const store::MessageRecord*> out;
   out.reserve(order->size());
-  bool flag_filter = view.spec.filter && iequals(view.spec.filter_field, "FLAGS");
+  bool flag_filter = view.spec.filters_flags();
   for (uint32_t i : *order) {
     const auto& m = messages[i];
     if (m.uid < view.spec.uid_min) continue;
@@ -174,7 +173,7 @@ std::vector<const store::MessageRecord*> MessageService::arrange(FolderView& vie
       continue;
     out.push_back(&m);
   }
-  if (view.spec.filter && !flag_filter) {
+  if (view.spec.filters_text()) {
     match_filter(view, out);
     std::erase_if(out, [&](const store::MessageRecord* m) { return !view.filter_matches[m->uid]; });
   }
@@ -300,13 +299,19 @@ store::MessageRecord MessageService::message(const Actor& actor, const FolderVie
   return std::move(*found);
 }
 
-std::optional<store::MessageRecord> MessageService::summary(const Actor& actor, const FolderView& view, int64_t uid) {
+std::vector<std::optional<store::MessageRecord>> MessageService::summaries(const Actor& actor, const FolderView& view,
+                                                                           const std::vector<int64_t>& uids) {
   auto ref = current_mailbox(actor, view, right::read);
   auto shared = snapshot(ref.record->id);
-  if (!shared->find(uid)) return std::nullopt;
-  if (const auto* m = shared->find_with_texts_if_loaded(uid)) return *m;
-  // A single row is cheaper than the texts of a whole large mailbox.
-  return store_.reader().find_message(ref.record->id, uid);
+  std::vector<std::optional<store::MessageRecord>> out;
+  out.reserve(uids.size());
+  for (int64_t uid : uids) {
+    if (!shared->find(uid)) out.emplace_back();
+    else if (const auto* m = shared->find_with_texts_if_loaded(uid)) out.emplace_back(*m);
+    // Single rows are cheaper than the texts of a whole large mailbox.
+    else out.push_back(store_.reader().find_message(ref.record->id, uid));
+  }
+  return out;
 }
 
 std::string MessageService::message_text(const store::MessageRecord& message) {

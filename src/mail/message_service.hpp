@@ -47,9 +47,11 @@ class MessageService {
 
   // The store's row for message `uid` of the view (needs "r"); notFound when it is not there.
   store::MessageRecord message(const Actor& actor, const FolderView& view, int64_t uid);
-  // The summary row of message `uid` (as views use it: no IMAP structures, no attributes) from
-  // the mailbox's shared snapshot; nothing when it is gone.
-  std::optional<store::MessageRecord> summary(const Actor& actor, const FolderView& view, int64_t uid);
+  // The summary rows of messages `uids` (as views use them: no IMAP structures, no attributes),
+  // in the same order, from the mailbox's shared snapshot; nothing for a message that is gone.
+  // One rights check and one snapshot for the lot.
+  std::vector<std::optional<store::MessageRecord>> summaries(const Actor& actor, const FolderView& view,
+                                                             const std::vector<int64_t>& uids);
   // The message's text as stored, whole or its header only.
   std::string message_text(const store::MessageRecord& message);
   std::string header_text(const store::MessageRecord& message);

@@ -11,6 +11,7 @@
 #include "base/error.hpp"
 #include "base/text.hpp"
 #include "base/time_format.hpp"
+#include "mime/email_xml.hpp"
 #include "mime/gmime_support.hpp"
 #include "mime/icalendar_xml.hpp"
 #include "mime/part_path.hpp"
@@ -288,7 +289,7 @@ GMimeMessage* compose(pugi::xml_node email, const ComposeOptions& options, int d
       // Set as a field (not with g_mime_message_set_message_id) to keep the usual spelling "Message-ID".
       g_mime_object_set_header(object, "Message-ID", ("<" + id + ">").c_str(), nullptr);
       has_id = true;
-    } else if (iequals(name, "MIME-Version") || (name.size() > 8 && iequals(name.substr(0, 8), "Content-"))) {
+    } else if (is_mime_field(name)) {
       continue;  // generated from the MIME element
     } else {
       add_header(object, node, name);
@@ -488,10 +489,6 @@ std::string flowed_text(const std::string& text) {
   return out;
 }
 
-bool is_body_field(std::string_view name) {
-  return iequals(name, "MIME-Version") || (name.size() > 8 && iequals(name.substr(0, 8), "Content-"));
-}
-
 // EMail uploadID: the upload is the message; the EMail's header elements go over its header.
 GMimeMessage* uploaded_message(pugi::xml_node email, const ComposeOptions& options) {
   std::string_view id = email.attribute("uploadID").value();
@@ -508,12 +505,12 @@ GMimeMessage* uploaded_message(pugi::xml_node email, const ComposeOptions& optio
     // The composed body's own fields (Content-*, MIME-Version) are not the XML's: skip them.
     for (int i = 0; i < g_mime_header_list_get_count(given); ++i) {
       std::string name = g_mime_header_get_name(g_mime_header_list_get_header_at(given, i));
-      if (!is_body_field(name)) g_mime_object_remove_header(target, name.c_str());
+      if (!is_mime_field(name)) g_mime_object_remove_header(target, name.c_str());
     }
     for (int i = 0; i < g_mime_header_list_get_count(given); ++i) {
       GMimeHeader* header = g_mime_header_list_get_header_at(given, i);
       std::string name = g_mime_header_get_name(header);
-      if (is_body_field(name)) continue;
+      if (is_mime_field(name)) continue;
       g_mime_object_append_header(target, name.c_str(), g_mime_header_get_value(header), nullptr);
       // Keep the field exactly as composed (its encoding and folding), not re-encoded.
       GMimeHeaderList* list = g_mime_object_get_header_list(target);

@@ -39,11 +39,6 @@ bool one_of(const std::array<const char*, N>& names, std::string_view name) {
   return false;
 }
 
-// Content fields are described by the MIME element's attributes instead.
-bool is_mime_field(std::string_view name) {
-  return iequals(name, "MIME-Version") || (name.size() > 8 && iequals(name.substr(0, 8), "Content-"));
-}
-
 // Folded lines become one line: each line break with the whitespace around it becomes one
 // space, so that refolding (which may use a tab) reads back the same.
 std::string unfold(std::string_view raw) {
@@ -168,6 +163,10 @@ std::string header_problem(GMimeObject* object) {
 }  // namespace
 
 bool is_address_field(std::string_view name) { return one_of(kAddressFields, name); }
+
+bool is_mime_field(std::string_view name) {
+  return iequals(name, "MIME-Version") || (name.size() > 8 && iequals(name.substr(0, 8), "Content-"));
+}
 
 bool is_xml_name(std::string_view name) {
   if (name.empty()) return false;

@@ -27,6 +27,9 @@ struct RenderOptions {
 
 // True for the header fields that hold addresses (From, To, Reply-To, Resent-Cc, ...).
 bool is_address_field(std::string_view name);
+// True for MIME-Version and the Content-* fields: in the XML form the MIME element's attributes
+// describe them, so they are not header elements.
+bool is_mime_field(std::string_view name);
 
 // Writes <EMail>...</EMail> for `message` into `out`.
 void render_email(xml::XmlWriter& out, std::string_view message, const RenderOptions& options);

@@ -14,6 +14,14 @@ std::string decoded_content(GMimePart* part) {
   return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
 }
 
+size_t header_length(std::string_view message) {
+  size_t lf = message.find("\n\n");
+  size_t crlf = message.find("\r\n\r\n");
+  if (lf == std::string_view::npos && crlf == std::string_view::npos) return message.size();
+  if (crlf != std::string_view::npos && (lf == std::string_view::npos || crlf < lf)) return crlf + 4;
+  return lf + 2;
+}
+
 std::string lf_line_ends(std::string_view text) {
   std::string out;
   out.reserve(text.size());

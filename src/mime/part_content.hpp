@@ -1,5 +1,5 @@
-// Internal to the mime library: reading a leaf part's content, shared by the renderer and the
-// reply/forward templates.
+// Reading a message's pieces as text: a leaf part's content (shared by the renderer, the
+// reply/forward templates, S/MIME and vCards), and where the header ends (ingest, search).
 #pragma once
 
 #include <gmime/gmime.h>
@@ -11,6 +11,10 @@ namespace ximssd::mime {
 
 // The part's content, decoded from its transfer encoding (not converted from its charset).
 std::string decoded_content(GMimePart* part);
+
+// The length of a message's header block, the blank line included (LF or CRLF line ends):
+// where its body starts. The whole message when it has no blank line.
+size_t header_length(std::string_view message);
 
 // Every line end (CRLF, CR or LF) becomes a Line Feed.
 std::string lf_line_ends(std::string_view text);

@@ -23,6 +23,7 @@
 #include "base/base64.hpp"
 #include "base/text.hpp"
 #include "mime/gmime_support.hpp"
+#include "mime/part_content.hpp"
 
 namespace ximssd::mime {
 
@@ -56,16 +57,6 @@ bool is_type(GMimeContentType* type, const char* media, const char* subtype) {
 bool names_pkcs7_signature(std::string_view mime_type) {
   std::string type = ascii_lower(trim_whitespace(mime_type));
   return type == "application/pkcs7-signature" || type == "application/x-pkcs7-signature";
-}
-
-// The part's content, decoded from its transfer encoding.
-std::string transfer_decoded(GMimePart* part) {
-  GMimeDataWrapper* wrapper = g_mime_part_get_content(part);
-  if (!wrapper) return {};
-  GPtr<GMimeStream> memory(g_mime_stream_mem_new());
-  if (g_mime_data_wrapper_write_to_stream(wrapper, memory.get()) < 0) return {};
-  GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(memory.get()));
-  return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
 }
 
 // Signatures are computed over the canonical form of the content, whose line ends are CRLF
@@ -303,7 +294,7 @@ void render_detached(xml::XmlWriter& out, GMimeMultipart* multipart, const std::
       !names_pkcs7_signature(take_gstring(g_mime_content_type_get_mime_type(signature_type)))) {
     check.error = "no signature part";
   } else {
-    check = read_signature(transfer_decoded(GMIME_PART(signature)));
+    check = read_signature(decoded_content(GMIME_PART(signature)));
     if (check.error.empty()) {
       std::string signed_bytes;
       if (auto raw = raw_signed_bytes(multipart, content, GMIME_PART(signature))) signed_bytes = crlf_line_ends(*raw);
@@ -318,7 +309,7 @@ void render_detached(xml::XmlWriter& out, GMimeMultipart* multipart, const std::
 }
 
 void render_opaque(xml::XmlWriter& out, GMimePart* part, const std::string& part_id, RenderState& state) {
-  SignatureCheck check = read_signature(transfer_decoded(part));
+  SignatureCheck check = read_signature(decoded_content(part));
   if (check.error.empty()) check_signers(check, nullptr, state.options);
   if (!check.error.empty()) {
     out.attr("decryptionError", check.error);

@@ -11,6 +11,7 @@
 #include "base/error.hpp"
 #include "base/text.hpp"
 #include "mime/gmime_support.hpp"
+#include "mime/part_content.hpp"
 #include "mime/render_state.hpp"
 
 namespace ximssd::mime {
@@ -237,20 +238,6 @@ std::string to_utf8(const std::string& bytes, const std::string& charset) {
   return to_valid_utf8(bytes);
 }
 
-// Line ends inside a decoded value become line feeds.
-std::string lf_only(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\r') {
-      out += '\n';
-      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 // Splits at every `separator` not escaped by a backslash; the pieces stay escaped.
 std::vector<std::string> split_escaped(std::string_view value, char separator) {
   std::vector<std::string> parts(1);
@@ -329,8 +316,8 @@ bool write_property(xml::XmlWriter& out, const Property& property, std::string& 
     value = property.value;
   }
   bool binary = base64 && is_binary_property(property.name);
-  if (!binary && (base64 || encoding == "QUOTED-PRINTABLE")) value = lf_only(to_utf8(value, param_value(property, "CHARSET")));
-  else if (!binary) value = lf_only(to_valid_utf8(value));
+  if (!binary && (base64 || encoding == "QUOTED-PRINTABLE")) value = lf_line_ends(to_utf8(value, param_value(property, "CHARSET")));
+  else if (!binary) value = lf_line_ends(to_valid_utf8(value));
 
   std::string value_type = upper(param_value(property, "VALUE"));
   bool external = is_binary_property(property.name) && !binary;

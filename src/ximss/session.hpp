@@ -33,8 +33,7 @@ class Session {
 
   // State below is only touched by the transport that owns the session, in request order.
   xml::XmlValue data = xml::XmlValue::dictionary();
-  bool report_mailbox_changes = false;
-  // While report_mailbox_changes is on: the change hub subscription sending mailboxModified.
+  // While reportMailboxChanges is on: the change hub subscription sending mailboxModified.
   std::shared_ptr<void> mailbox_changes;
   std::chrono::seconds idle_timeout;
   std::string language = "English";

@@ -120,13 +120,7 @@ std::vector<HeaderField> header_fields(std::string_view header) {
   return fields;
 }
 
-size_t body_offset(std::string_view message) {
-  size_t lf = message.find("\n\n");
-  size_t crlf = message.find("\r\n\r\n");
-  if (lf == std::string_view::npos && crlf == std::string_view::npos) return message.size();
-  if (crlf != std::string_view::npos && (lf == std::string_view::npos || crlf < lf)) return crlf + 4;
-  return lf + 2;
-}
+size_t body_offset(std::string_view message) { return mime::header_length(message); }
 
 std::string body_text(std::string_view message) {
   auto parsed = mime::parse_message(message);

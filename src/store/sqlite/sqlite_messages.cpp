@@ -92,59 +92,54 @@ int64_t SqliteRepository::move_all_messages(int64_t from_mailbox_id, int64_t to_
   return static_cast<int64_t>(messages.size());
 }
 
+namespace {
+
+// The numbers every view needs, first in both listings below (the messages_keys and
+// messages_summaries covering indexes answer them without reading the table's rows).
+constexpr std::string_view kKeyColumns =
+    "SELECT uid, flags, modseq, internal_date, size, sent_date, coalesce(orig_uid, uid), header_size";
+constexpr int kKeyColumnCount = 8;
+
+MessageRecord read_keys(const Statement& st, int64_t mailbox_id) {
+  MessageRecord m;
+  m.mailbox_id = mailbox_id;
+  m.uid = st.int64(0);
+  m.flags = static_cast<uint32_t>(st.int64(1));
+  m.modseq = st.int64(2);
+  m.internal_date = st.int64(3);
+  m.size = st.int64(4);
+  if (!st.is_null(5)) m.header.sent_date = st.int64(5);
+  m.orig_uid = st.int64(6);
+  m.header.header_size = st.int64(7);
+  return m;
+}
+
+}  // namespace
+
 std::vector<MessageRecord> SqliteRepository::list_message_keys(int64_t mailbox_id) {
-  // Answered from the messages_keys covering index: the table's rows (with their IMAP
-  // structures) are not read.
-  Statement st(db_,
-               "SELECT uid, flags, modseq, internal_date, size, sent_date, coalesce(orig_uid, uid), header_size "
-               "FROM messages WHERE mailbox_id = ? ORDER BY uid");
+  Statement st(db_, std::string(kKeyColumns) + " FROM messages WHERE mailbox_id = ? ORDER BY uid");
   st.bind(1, mailbox_id);
   std::vector<MessageRecord> out;
-  while (st.step()) {
-    MessageRecord m;
-    m.mailbox_id = mailbox_id;
-    m.uid = st.int64(0);
-    m.flags = static_cast<uint32_t>(st.int64(1));
-    m.modseq = st.int64(2);
-    m.internal_date = st.int64(3);
-    m.size = st.int64(4);
-    if (!st.is_null(5)) m.header.sent_date = st.int64(5);
-    m.orig_uid = st.int64(6);
-    m.header.header_size = st.int64(7);
-    out.push_back(std::move(m));
-  }
+  while (st.step()) out.push_back(read_keys(st, mailbox_id));
   return out;
 }
 
 std::vector<MessageRecord> SqliteRepository::list_message_summaries(int64_t mailbox_id) {
-  Statement st(db_,
-               "SELECT uid, flags, keywords, modseq, internal_date, size, sent_date, subject, from_addr, to_addr, cc_addr, "
-               "message_id, coalesce(orig_uid, uid), header_size, blob_id FROM messages WHERE mailbox_id = ? ORDER BY uid");
+  Statement st(db_, std::string(kKeyColumns) +
+                        ", keywords, subject, from_addr, to_addr, cc_addr, message_id, blob_id "
+                        "FROM messages WHERE mailbox_id = ? ORDER BY uid");
   st.bind(1, mailbox_id);
   std::vector<MessageRecord> out;
-  {
-    Statement count(db_, "SELECT count(*) FROM messages WHERE mailbox_id = ?");
-    count.bind(1, mailbox_id);
-    if (count.step()) out.reserve(static_cast<size_t>(count.int64(0)));
-  }
   while (st.step()) {
-    MessageRecord m;
-    m.mailbox_id = mailbox_id;
-    m.uid = st.int64(0);
-    m.flags = static_cast<uint32_t>(st.int64(1));
-    m.keywords = st.text(2);
-    m.modseq = st.int64(3);
-    m.internal_date = st.int64(4);
-    m.size = st.int64(5);
-    if (!st.is_null(6)) m.header.sent_date = st.int64(6);
-    m.header.subject = st.text(7);
-    m.header.from = st.text(8);
-    m.header.to = st.text(9);
-    m.header.cc = st.text(10);
-    m.header.message_id = st.text(11);
-    m.orig_uid = st.int64(12);
-    m.header.header_size = st.int64(13);
-    m.blob_id = st.text(14);
+    MessageRecord m = read_keys(st, mailbox_id);
+    int c = kKeyColumnCount;
+    m.keywords = st.text(c++);
+    m.header.subject = st.text(c++);
+    m.header.from = st.text(c++);
+    m.header.to = st.text(c++);
+    m.header.cc = st.text(c++);
+    m.header.message_id = st.text(c++);
+    m.blob_id = st.text(c++);
     out.push_back(std::move(m));
   }
   return out;

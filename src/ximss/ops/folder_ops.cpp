@@ -68,8 +68,6 @@ mail::ViewSpec view_spec(Request& r, std::vector<std::string> fields, int64_t ui
   return spec;
 }
 
-bool reads_content(const mail::ViewSpec& spec) { return spec.filter && !iequals(spec.filter_field, "FLAGS"); }
-
 void write_init_report(Request& r, const mail::FolderView& view) {
   auto m = r.data("folderReport");
   m->attr("folder", view.name).attr("mode", "init");
@@ -113,7 +111,7 @@ awaitable<void> folder_open(Request& r) {
     view = r.ctx.messages.open_view(actor, folder, mailbox, spec);
     return true;
   };
-  if (reads_content(spec)) co_await run_blocking(r.ctx.blocking, open);
+  if (spec.filters_text()) co_await run_blocking(r.ctx.blocking, open);
   else open();
   watch(r, view);
   write_init_report(r, view);
@@ -124,7 +122,7 @@ awaitable<void> folder_reopen(Request& r) {
   auto& view = ops::folder_view(r);
   auto spec = view_spec(r, view.spec.fields, view.mailbox.record->uid_validity);
   auto actor = ops::actor_of(r);
-  if (reads_content(spec)) co_await run_blocking(r.ctx.blocking, [&] { r.ctx.messages.reopen_view(actor, view, spec); return true; });
+  if (spec.filters_text()) co_await run_blocking(r.ctx.blocking, [&] { r.ctx.messages.reopen_view(actor, view, spec); return true; });
   else r.ctx.messages.reopen_view(actor, view, std::move(spec));
   view.notified->store(false);
   write_init_report(r, view);
@@ -151,20 +149,22 @@ awaitable<void> folder_sync(Request& r) {
     reports = r.ctx.messages.synchronise(actor, view, limit);
     return true;
   };
-  if (reads_content(view.spec)) co_await run_blocking(r.ctx.blocking, compute);
+  if (view.spec.filters_text()) co_await run_blocking(r.ctx.blocking, compute);
   else compute();
   // With the limit reached, changes may remain: no notify comes for them until the next sync.
   if (limit && reports.size() >= *limit) view.notified->store(true);
   std::string zone = ops::account_setting(r, "TimeZone", "");
-  for (const auto& report : reports) {
+  std::vector<int64_t> uids;
+  for (const auto& report : reports) uids.push_back(report.uid);
+  auto messages = r.ctx.messages.summaries(actor, view, uids);
+  for (size_t i = 0; i < reports.size(); ++i) {
+    const auto& report = reports[i];
     auto m = r.data("folderReport");
     m->attr("folder", view.name).attr("index", static_cast<int64_t>(report.index)).attr("UID", report.uid);
     using Kind = mail::SyncReport::Kind;
     m->attr("mode", report.kind == Kind::removed ? "removed" : report.kind == Kind::added ? "added" : "updated");
     m->attr("messages", report.messages).attr("unseen", report.unseen);
-    if (report.kind == Kind::removed) continue;
-    if (auto message = r.ctx.messages.summary(actor, view, report.uid))
-      write_viewer_fields(r, m.writer(), view, *message, zone);
+    if (report.kind != Kind::removed && messages[i]) write_viewer_fields(r, m.writer(), view, *messages[i], zone);
   }
   co_return;
 }
@@ -208,11 +208,14 @@ awaitable<void> folder_browse(Request& r) {
   auto& view = ops::folder_view(r);
   auto actor = ops::actor_of(r);
   std::string zone = ops::account_setting(r, "TimeZone", "");
-  for (size_t position : selected_positions(r, view)) {
-    int64_t uid = view.uids[position];
+  auto positions = selected_positions(r, view);
+  std::vector<int64_t> uids;
+  for (size_t position : positions) uids.push_back(view.uids[position]);
+  auto messages = r.ctx.messages.summaries(actor, view, uids);
+  for (size_t i = 0; i < positions.size(); ++i) {
     auto m = r.data("folderReport");
-    m->attr("folder", view.name).attr("index", static_cast<int64_t>(position)).attr("UID", uid);
-    auto message = r.ctx.messages.summary(actor, view, uid);
+    m->attr("folder", view.name).attr("index", static_cast<int64_t>(positions[i])).attr("UID", uids[i]);
+    const auto& message = messages[i];
     if (!message) {
       // Removed from the mailbox, still in the view until the client synchronises it.
       m->attr("mode", "error");
@@ -240,22 +243,31 @@ awaitable<void> mailbox_sync(Request& r) {
   render.time_zone = ops::account_setting(r, "TimeZone", "");
   if (r.has_attr("totalSizeLimit")) render.total_size_limit = ops::number_attr(r, "totalSizeLimit");
   auto result = r.ctx.messages.mailbox_changes(actor, view, sync_id, limit, time_from);
-  for (const auto& change : result.changes) {
-    using Kind = mail::MailboxChange::Kind;
+  using Kind = mail::MailboxChange::Kind;
+  std::vector<int64_t> uids;
+  for (const auto& change : result.changes) uids.push_back(change.uid);
+  auto messages = r.ctx.messages.summaries(actor, view, uids);
+  // A new message comes with its content, as folderRead shows it: read and rendered off the
+  // network threads, all in one go.
+  std::vector<std::string> contents(result.changes.size());
+  auto render_added = [&] {
+    for (size_t i = 0; i < result.changes.size(); ++i) {
+      if (result.changes[i].kind != Kind::added || !messages[i]) continue;
+      xml::XmlWriter out(contents[i]);
+      mime::render_email(out, r.ctx.messages.message_text(*messages[i]), render);
+    }
+    return true;
+  };
+  co_await run_blocking(r.ctx.blocking, render_added);
+  for (size_t i = 0; i < result.changes.size(); ++i) {
+    const auto& change = result.changes[i];
     auto m = r.data("mailboxSyncReport");
     m->attr("folder", view.name).attr("origUID", change.orig_uid).attr("UID", change.uid);
     m->attr("mode", change.kind == Kind::added ? "added" : change.kind == Kind::removed ? "removed" : "flagsUpdated");
-    if (change.kind == Kind::removed) continue;
-    std::optional<store::MessageRecord> message;
-    try {
-      message = r.ctx.messages.message(actor, view, change.uid);
-    } catch (const Failure& e) {
-      if (e.code() != ErrorCode::notFound) throw;
-    }
-    if (!message) continue;  // erased since: its removal comes with the next key
-    write_viewer_fields(r, m.writer(), view, *message, render.time_zone);
-    // A new message comes with its content, as folderRead shows it.
-    if (change.kind == Kind::added) mime::render_email(m.writer(), r.ctx.messages.message_text(*message), render);
+    // A message erased since shows no fields: its removal comes with the next key.
+    if (change.kind == Kind::removed || !messages[i]) continue;
+    write_viewer_fields(r, m.writer(), view, *messages[i], render.time_zone);
+    m->raw(contents[i]);
   }
   auto info = r.data("mailboxSyncReport");
   info->attr("folder", view.name).attr("mode", "info").attr("syncID", result.sync_id);

@@ -66,8 +66,7 @@ awaitable<void> set_session_option(Request& r) {
   std::string_view value = r.attr("value");
   if (name == "reportMailboxChanges") {
     Session& session = r.session();
-    session.report_mailbox_changes = is_yes(value);
-    if (!session.report_mailbox_changes) {
+    if (!is_yes(value)) {
       session.mailbox_changes.reset();
     } else if (!session.mailbox_changes) {
       std::weak_ptr<Session> weak = r.conn.session;
