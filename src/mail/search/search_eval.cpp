@@ -13,6 +13,7 @@
 #include "base/time_format.hpp"
 #include "mail/message_flags.hpp"
 #include "mail/search/search_text.hpp"
+#include "mime/part_content.hpp"
 
 namespace ximssd::mail::search {
 
@@ -182,7 +183,7 @@ class MessageState {
       // The header is cut from the whole text when that has been read already.
       std::string header;
       if (ctx_.header_text && (!whole_ || !ctx_.message_text)) header = ctx_.header_text(record_);
-      else header = whole().substr(0, body_offset(whole()));
+      else header = whole().substr(0, mime::header_length(whole()));
       fields_.emplace();
       for (auto& field : header_fields(header)) {
         std::string folded = fold_case(field.value);

@@ -120,11 +120,9 @@ std::vector<HeaderField> header_fields(std::string_view header) {
   return fields;
 }
 
-size_t body_offset(std::string_view message) { return mime::header_length(message); }
-
 std::string body_text(std::string_view message) {
   auto parsed = mime::parse_message(message);
-  if (!parsed) return mime::lf_line_ends(to_valid_utf8(message.substr(body_offset(message))));
+  if (!parsed) return mime::lf_line_ends(to_valid_utf8(message.substr(mime::header_length(message))));
   std::string out;
   collect_text(g_mime_message_get_mime_part(parsed.get()), out, 0);
   return out;

@@ -23,10 +23,6 @@ struct HeaderField {
 // The fields of a header block (or of a whole message: it stops at the first empty line).
 std::vector<HeaderField> header_fields(std::string_view header);
 
-// Where a message's body starts: after the first empty line (CRLF or LF), or the message's
-// size when there is none.
-size_t body_offset(std::string_view message);
-
 // The searchable text of a message's body: every text/* part converted from its charset to
 // UTF-8 (HTML parts as the text a reader sees), and the header fields of attached messages,
 // "Name: value" one a line. Parts of other types are not searched.
