@@ -24,6 +24,7 @@ POSTMASTER = f"postmaster@{DEFAULT_DOMAIN}"
 # lower bounds), loopback only.
 BASE_SETTINGS = {
     "ximss.listen": "127.0.0.1",
+    "http.listen": "127.0.0.1",
     "server.default_domain": DEFAULT_DOMAIN,
     "auth.argon2_opslimit": 1,
     "auth.argon2_memlimit_kib": 8,
@@ -66,6 +67,8 @@ class XimssServer:
         self.settings = {**BASE_SETTINGS, **(settings or {})}
         self.host = "127.0.0.1"
         self.port = None
+        self.http_port = None   # XIMSS over HTTP (http.port)
+        self.https_port = None  # the same over TLS (http.tls_port)
         self.postmaster_password = None
         self.proc = None
         self._clients = []
@@ -78,9 +81,11 @@ class XimssServer:
             shutil.rmtree(self.data_dir, ignore_errors=True)  # a first start needs it empty
             self.data_dir.mkdir(parents=True)
             self.port = int(self.settings.get("ximss.port") or free_port())
+            self.http_port = int(self.settings.get("http.port") or free_port())
+            self.https_port = int(self.settings.get("http.tls_port") or free_port())
             if self._spawn():
                 return self
-            if "ximss.port" in self.settings or "in use" not in self.stderr_text().lower():
+            if "ximss.port" in self.settings or "http.port" in self.settings or "in use" not in self.stderr_text().lower():
                 break
         pytest.fail(f"ximssd did not start:\n{self.output_summary()}")
 
@@ -94,7 +99,8 @@ class XimssServer:
 
     def _spawn(self, first_start=True):
         args = [str(self.binary), "serve", "--data", str(self.data_dir)]
-        for key, value in {**self.settings, "ximss.port": self.port}.items():
+        ports = {"ximss.port": self.port, "http.port": self.http_port, "http.tls_port": self.https_port}
+        for key, value in {**self.settings, **ports}.items():
             args += ["--set", f"{key}={setting_text(value)}"]
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
