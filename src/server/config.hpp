@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "http/http_settings.hpp"
 #include "mail/credentials.hpp"
 #include "ximss/context.hpp"
 
@@ -22,6 +23,7 @@ struct Config {
   std::string ximss_listen = "0.0.0.0";
   uint16_t ximss_port = 11024;
   ximss::XimssSettings ximss;
+  http::HttpSettings http;
 
   std::string tls_certificate;  // empty: DATA/tls/cert.pem, generated when missing
   std::string tls_private_key;

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <optional>
 #include <iostream>
 #include <thread>
 
@@ -26,6 +27,7 @@
 #include "server/first_start.hpp"
 #include "server/tls.hpp"
 #include "store/store.hpp"
+#include "http/http_server.hpp"
 #include "ximss/known_values.hpp"
 #include "ximss/listener.hpp"
 #include "ximss/strings_dictionary.hpp"
@@ -64,19 +66,34 @@ int serve(const Config& config) {
   mail::LoginThrottle throttle(std::chrono::milliseconds(config.throttle_base_ms),
                                std::chrono::milliseconds(config.throttle_max_ms));
   ximss::SessionRegistry sessions;
+  mail::LoginNonces nonces(host);
   ximss::StringsDictionary strings;
   ximss::KnownValues known_values;
   mail::MailboxService mailboxes(db);
   mail::ChangeHub hub;
   mail::MessageIngest ingest(db, mailboxes, &blocking, &hub);
   mail::MessageService messages(db, mailboxes, hub);
-  ximss::XimssContext ximss_ctx{config.ximss, default_domain, accounts,     mailboxes, ingest,    messages, sasl,
-                                throttle,     sessions,       strings,      known_values, blocking, tls.get()};
+  ximss::XimssContext ximss_ctx{config.ximss, default_domain, accounts, mailboxes,    ingest,
+                                messages,     sasl,           throttle, nonces,    sessions,
+                                strings,      known_values,   blocking, tls.get()};
 
   unsigned threads = config.io_threads ? config.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  // The HTTP layer's objects are declared before the io_context, so that they outlive the
+  // coroutine frames it destroys (a WebSocket connection's destructor reaches them).
+  std::optional<http::HttpSessions> http_sessions;
+  http::RateLimiter http_limiter(config.http.request_rate, config.http.request_burst);
+  std::optional<http::HttpContext> http_ctx;
   asio::io_context io(static_cast<int>(threads));
   auto endpoint = asio::ip::tcp::endpoint(asio::ip::make_address(config.ximss_listen), config.ximss_port);
   ximss::listen_ximss(io, endpoint, ximss_ctx);
+
+  // XIMSS over HTTP and HTTPS (and the session URLs of every session).
+  http_sessions.emplace(io, sessions);
+  http_ctx.emplace(http::HttpContext{config.http, ximss_ctx, *http_sessions, http_limiter, io});
+  auto http_address = asio::ip::make_address(config.http.listen);
+  http::listen_http(io, {http_address, config.http.port}, *http_ctx, nullptr);
+  if (config.http.tls_port && tls) http::listen_http(io, {http_address, config.http.tls_port}, *http_ctx, tls.get());
+  http_sessions->start_sweeper();
 
   // Message bodies that nothing references any more (removed mailboxes, a crash between writing
   // a body and committing its message) are collected at start and then every hour.
@@ -110,6 +127,9 @@ int serve(const Config& config) {
   std::cout << "ximssd: data directory " << std::filesystem::absolute(config.data_dir).string() << "\n"
             << "ximssd: XIMSS on " << config.ximss_listen << ":" << config.ximss_port
             << " (XML over TCP, STARTTLS available)\n"
+            << "ximssd: XIMSS over HTTP on " << config.http.listen << ":" << config.http.port
+            << (config.http.tls_port ? ", HTTPS on port " + std::to_string(config.http.tls_port) : std::string())
+            << "; web client at http://localhost:" << config.http.port << "/\n"
             << "ximssd: connect a XIMSS client to port " << config.ximss_port << " and log in as postmaster@"
             << default_domain << "\n"
             << "ximssd: ready" << std::endl;
@@ -122,6 +142,8 @@ int serve(const Config& config) {
   // Pending writes and hashing refer to coroutine frames owned by `io`: finish them first.
   blocking.join();
   db.stop_writer();
+  // Sessions hold strands of the io_context: let go of them while it still exists.
+  http_sessions->clear();
   return 0;
 }
 

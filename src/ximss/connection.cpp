@@ -11,7 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "formats/xml/request_parser.hpp"
-#include "ximss/dispatch.hpp"
+#include "ximss/message_runner.hpp"
 
 namespace ximssd::ximss {
 
@@ -83,10 +83,13 @@ void XimssConnection::begin_close() {
 void XimssConnection::protocol_error(ErrorCode code, const std::string& text, const std::string& id) {
   std::string reply;
   MessageOutput out(reply, true);
-  Failure failure(code, text);
-  write_response(out, id, &failure, -1);
+  write_protocol_error(out, code, text, id);
   out_.append(reply);
   wake_writer();
+  count_protocol_error();
+}
+
+void XimssConnection::count_protocol_error() {
   if (++consecutive_errors_ >= ctx_.settings.max_errors) {
     spdlog::warn("ximss: closing connection from {} after {} bad messages in a row", state_.peer_ip,
                  consecutive_errors_);
@@ -99,6 +102,13 @@ void XimssConnection::attach_session() {
   session_attached_ = true;
   std::weak_ptr<XimssConnection> weak = shared_from_this();
   auto ex = socket_.get_executor();
+  state_.session->executor = ex;
+  // The KILL URL ends the session: close this connection, without a goodbye.
+  state_.session->set_killer([weak, ex] {
+    asio::post(ex, [weak] {
+      if (auto self = weak.lock()) self->begin_close();
+    });
+  });
   state_.session->attach([weak, ex](std::string message) {
     // A change this connection's own request made goes out at once, ahead of that request's
     // response (the reference's examples show the notify first); others come through the strand.
@@ -149,7 +159,6 @@ awaitable<void> XimssConnection::read_loop() {
 }
 
 awaitable<void> XimssConnection::process_frames() {
-  const xml::RequestLimits limits{ctx_.settings.max_depth};
   while (!closing_) {
     auto event = frames_.next();
     if (!event) break;
@@ -159,22 +168,16 @@ awaitable<void> XimssConnection::process_frames() {
                      xml::sniff_request_id(event->text));
       continue;
     }
-    xml::ParsedDocument doc;
-    if (auto error = xml::parse_message(event->text, limits, doc)) {
-      protocol_error(error->code, error->text, error->id);
-      continue;
-    }
-    std::string id = doc.root.attribute("id").value();
-    if (id.empty()) {
-      protocol_error(ErrorCode::badRequest, "request has no id", "");
+    std::string reply;
+    MessageOutput out(reply, true);
+    auto outcome = co_await run_message(ctx_, state_, event->text, out);
+    if (outcome == RunOutcome::protocol_error) {
+      out_.append(reply);
+      wake_writer();
+      count_protocol_error();
       continue;
     }
     consecutive_errors_ = 0;
-
-    std::string reply;
-    MessageOutput out(reply, true);
-    Request request{ctx_, state_, doc.root, std::move(id), out};
-    co_await execute(request);
     if (out_.empty()) out_.swap(reply);
     else out_.append(reply);
     wake_writer();

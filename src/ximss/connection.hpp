@@ -34,6 +34,7 @@ class XimssConnection : public std::enable_shared_from_this<XimssConnection> {
   boost::asio::awaitable<void> wait_for_drain(size_t level);
   boost::asio::awaitable<void> start_tls();
   void protocol_error(ErrorCode code, const std::string& text, const std::string& id);
+  void count_protocol_error();  // ends the connection after too many in a row
   void queue_message(std::string_view message);  // appends a message and its terminator
   void wake_writer();
   void attach_session();

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "mail/account_service.hpp"
+#include "mail/login_nonces.hpp"
 #include "mail/login_throttle.hpp"
 #include "mail/mailbox_service.hpp"
 #include "mail/message_ingest.hpp"
@@ -41,6 +42,7 @@ struct XimssContext {
   mail::MessageService& messages;
   mail::SaslServer& sasl;
   mail::LoginThrottle& throttle;
+  mail::LoginNonces& nonces;
   SessionRegistry& sessions;
   const StringsDictionary& strings;
   const KnownValues& known_values;

@@ -1,5 +1,10 @@
 #include "ximss/session.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "base/random.hpp"
 
 namespace ximssd::ximss {
@@ -21,6 +26,73 @@ Session::Session(std::string url_id, store::AccountRecord account, std::string c
   account_.password_hash.shrink_to_fit();
   account_.cram_md5_secret.shrink_to_fit();
   account_.scram_sha256.shrink_to_fit();
+}
+
+boost::asio::awaitable<void> SessionGate::enter() {
+  if (!busy_) {
+    busy_ = true;
+    co_return;
+  }
+  auto timer = std::make_shared<boost::asio::steady_timer>(co_await boost::asio::this_coro::executor,
+                                                           std::chrono::steady_clock::time_point::max());
+  waiters_.push_back(timer);
+  boost::system::error_code ec;
+  co_await timer->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  // leave() handed the gate over: busy_ stayed true.
+}
+
+void SessionGate::leave() {
+  if (waiters_.empty()) {
+    busy_ = false;
+    return;
+  }
+  auto next = std::move(waiters_.front());
+  waiters_.pop_front();
+  next->cancel();
+}
+
+namespace {
+
+boost::asio::awaitable<void> gated(std::shared_ptr<Session> session,
+                                   std::function<boost::asio::awaitable<void>()> work) {
+  co_await session->gate.enter();
+  try {
+    co_await work();
+  } catch (...) {
+    session->gate.leave();
+    throw;
+  }
+  session->gate.leave();
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> run_in_session(std::shared_ptr<Session> session,
+                                            std::function<boost::asio::awaitable<void>()> work) {
+  auto executor = session->executor;
+  co_await boost::asio::co_spawn(executor, gated(std::move(session), std::move(work)), boost::asio::use_awaitable);
+}
+
+bool Session::kill() {
+  std::function<void()> killer;
+  {
+    std::lock_guard lock(mutex_);
+    if (killed_) return false;
+    killed_ = true;
+    killer.swap(killer_);
+  }
+  if (killer) killer();
+  return true;
+}
+
+bool Session::killed() {
+  std::lock_guard lock(mutex_);
+  return killed_;
+}
+
+void Session::set_killer(std::function<void()> killer) {
+  std::lock_guard lock(mutex_);
+  killer_ = std::move(killer);
 }
 
 void Session::deliver_async(std::string message) {

@@ -14,12 +14,29 @@
 #include <string>
 #include <unordered_map>
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
 #include "formats/xml/xml_value.hpp"
 #include "mail/folder_view.hpp"
 #include "mime/compose.hpp"
 #include "store/records.hpp"
 
 namespace ximssd::ximss {
+
+// Lets one request of a session run at a time, in arrival order, whichever door (a TCP
+// connection, an HTTP request, a session URL) it came through. Used only on the session's
+// executor, so it needs no lock of its own; uncontended it never suspends.
+class SessionGate {
+ public:
+  boost::asio::awaitable<void> enter();
+  void leave();
+
+ private:
+  bool busy_ = false;
+  std::deque<std::shared_ptr<boost::asio::steady_timer>> waiters_;
+};
 
 class Session {
  public:
@@ -44,11 +61,25 @@ class Session {
   // The open Folder Views, by the names the client gave them.
   std::map<std::string, mail::FolderView> folders;
 
+  // Where the session's requests run (the TCP connection's strand, or a strand of its own for
+  // HTTP), and the gate they pass one at a time. Set by the transport right after login.
+  boost::asio::any_io_executor executor;
+  SessionGate gate;
+  // HTTP access: whether requests must come from client_ip() (on unless DisableIPWatch), and
+  // the cookie they must carry ("name=value"; empty: none needed).
+  bool ip_watch = true;
+  std::string cookie;
+
   // Thread-safe: hands an asynchronous message (a complete XML element) to the client.
   void deliver_async(std::string message);
   // The transport's sink; messages queued while there was none are handed over at once.
   void attach(std::function<void(std::string)> sink);
   void detach();
+  // Thread-safe: ends the session at once, without cleanup (the KILL URL): the transport's
+  // killer closes its connection or binding. Returns false when it had already ended.
+  bool kill();
+  bool killed();
+  void set_killer(std::function<void()> killer);
 
  private:
   std::string url_id_;
@@ -57,8 +88,15 @@ class Session {
   std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
   std::mutex mutex_;
   std::function<void(std::string)> sink_;
+  std::function<void()> killer_;
+  bool killed_ = false;
   std::deque<std::string> pending_;
 };
+
+// Runs `work` on the session's executor inside its gate, and resumes the caller on its own
+// executor. `work` may capture by reference: the caller waits for it.
+boost::asio::awaitable<void> run_in_session(std::shared_ptr<Session> session,
+                                            std::function<boost::asio::awaitable<void>()> work);
 
 // All live sessions by urlID (for the HTTP binding and for administration).
 class SessionRegistry {

@@ -52,8 +52,10 @@ mime::ComposeOptions compose_options(Request& r) {
   return options;
 }
 
-mail::Actor actor_of(const Request& r) {
-  const auto& account = r.session().account();
+mail::Actor actor_of(const Request& r) { return actor_of(r.session()); }
+
+mail::Actor actor_of(const Session& session) {
+  const auto& account = session.account();
   return mail::Actor{account.id, mail::Identity{ascii_lower(account.name), ascii_lower(account.domain)}};
 }
 

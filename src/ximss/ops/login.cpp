@@ -8,6 +8,7 @@
 #include "base/base64.hpp"
 #include "base/run_blocking.hpp"
 #include "base/text.hpp"
+#include "mail/credentials.hpp"
 #include "ximss/dispatch.hpp"
 #include "ximss/ops/common.hpp"
 
@@ -61,22 +62,28 @@ awaitable<void> continue_sasl(Request& r, std::string client_data, bool present)
   co_await finish_login(r, *exchange->account());
 }
 
+awaitable<void> login_with_password(Request& r, const std::string& domain, std::string claimed,
+                                    std::string password) {
+  if (!r.conn.secure(r.ctx.settings) && !r.ctx.settings.cleartext_on_insecure)
+    throw Failure(ErrorCode::encryptionRequired,
+                  "cleartext login is not allowed on an insecure connection: use starttls or a SASL method");
+  co_await wait_throttle(r, claimed);
+  auto account = r.ctx.sasl.resolve(claimed, domain);
+  if (!account || password.empty() || !co_await r.ctx.accounts.check_password(*account, password))
+    co_await fail_login(r, claimed, account);
+  co_await finish_login(r, *account);
+}
+
 awaitable<void> login(Request& r) {
   std::string domain = ops::target_domain(r);
   r.conn.sasl_version = r.attr("version");
   std::string_view method = r.attr("method");
   bool secure = r.conn.secure(r.ctx.settings);
   if (method.empty()) {
-    if (!secure && !r.ctx.settings.cleartext_on_insecure)
+    if (!r.has_attr("authData") && !secure && !r.ctx.settings.cleartext_on_insecure)
       throw Failure(ErrorCode::encryptionRequired,
                     "cleartext login is not allowed on an insecure connection: use starttls or a SASL method");
-    std::string claimed(r.required("authData"));
-    std::string password(r.attr("password"));
-    co_await wait_throttle(r, claimed);
-    auto account = r.ctx.sasl.resolve(claimed, domain);
-    if (!account || password.empty() || !co_await r.ctx.accounts.check_password(*account, password))
-      co_await fail_login(r, claimed, account);
-    co_await finish_login(r, *account);
+    co_await login_with_password(r, domain, std::string(r.required("authData")), std::string(r.attr("password")));
     co_return;
   }
   r.conn.sasl = r.ctx.sasl.start(method, secure, domain);
@@ -121,6 +128,25 @@ const Operation kOperations[] = {
 std::span<const Operation> login_operations() { return kOperations; }
 
 namespace ops {
+
+awaitable<void> login_cleartext(Request& r, std::string user, std::string password) {
+  std::string domain = target_domain(r);
+  co_await login_with_password(r, domain, std::move(user), std::move(password));
+}
+
+awaitable<void> login_cram_nonce(Request& r, std::string user, std::string nonce, std::string_view auth_data) {
+  std::string domain = target_domain(r);
+  co_await wait_throttle(r, user);
+  auto account = r.ctx.sasl.resolve(user, domain);
+  // authData is the base64 of the hex digest, or of "user digest" as CRAM-MD5 sends it.
+  auto decoded = base64_decode(auth_data);
+  std::string digest = decoded ? *decoded : std::string();
+  if (auto space = digest.rfind(' '); space != std::string::npos) digest.erase(0, space + 1);
+  bool fresh = r.ctx.nonces.consume(nonce);
+  if (!account || !fresh || digest.empty() || !mail::verify_cram_md5(account->cram_md5_secret, nonce, digest))
+    co_await fail_login(r, user, account);
+  co_await finish_login(r, *account);
+}
 
 void write_session_message(Request& r) {
   const Session& s = r.session();

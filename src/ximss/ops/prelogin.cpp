@@ -31,8 +31,7 @@ awaitable<void> list_features(Request& r) {
   m->element("domain", domain);
   for (const auto& mech : r.ctx.sasl.mechanisms(secure)) m->element("sasl", mech);
   if (r.conn.tls_available && !r.conn.tls_active) m->open("starttls").close();
-  m->element("nonce", "<" + random_alnum(20) + "." + std::to_string(now_seconds().time_since_epoch().count()) +
-                          "@" + r.ctx.sasl.hostname() + ">");
+  m->element("nonce", r.ctx.nonces.issue());
   m->element("language", r.ctx.strings.default_language());
   auto record = r.ctx.accounts.find_domain(domain);
   if (record && record->signup_allowed) m->open("signup").close();

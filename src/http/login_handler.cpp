@@ -1,0 +1,182 @@
+// /XIMSSLogin/: logging in over HTTP. The credentials come in the query (userName with
+// password, or with nonce and authData for CRAM-MD5), in an HTTP Basic header, or as a live
+// session's id (sessionid, optionally killOld); a POSTed <XIMSS> body of pre-login requests
+// (listFeatures for the nonce, readStrings, signup...) is run without a session. On success the
+// body is <XIMSS><session urlID=.../></XIMSS>; on failure, with errorAsXML, a <response> with
+// the error, else status 401.
+#include <boost/beast/http/field.hpp>
+#include <spdlog/spdlog.h>
+
+#include "base/base64.hpp"
+#include "base/random.hpp"
+#include "base/text.hpp"
+#include "formats/xml/request_parser.hpp"
+#include "http/http_context.hpp"
+#include "ximss/message_runner.hpp"
+#include "ximss/ops/common.hpp"
+
+namespace ximssd::http {
+
+namespace {
+
+using boost::asio::awaitable;
+
+std::string envelope(std::string_view content) {
+  return content.empty() ? "<XIMSS/>" : "<XIMSS>" + std::string(content) + "</XIMSS>";
+}
+
+struct Credentials {
+  std::string user, password, nonce, auth_data, session_id;
+};
+
+// "Basic base64(user:password)" from the Authorization header.
+bool read_basic(const HttpRequest& request, Credentials& out) {
+  auto it = request.find(beast_http::field::authorization);
+  if (it == request.end()) return false;
+  std::string_view value = it->value();
+  if (value.size() < 6 || !iequals(value.substr(0, 6), "Basic ")) return false;
+  auto decoded = base64_decode(trim_whitespace(value.substr(6)));
+  if (!decoded) return false;
+  size_t colon = decoded->find(':');
+  if (colon == std::string::npos) return false;
+  out.user = decoded->substr(0, colon);
+  out.password = decoded->substr(colon + 1);
+  return true;
+}
+
+HttpResponse failure(const HttpRequest& request, const RequestTarget& target, const Failure& error) {
+  if (!target.flag("errorAsXML")) {
+    auto response = error_response(request, beast_http::status::unauthorized, error.what());
+    response.set(beast_http::field::www_authenticate, "Basic realm=\"ximssd\", charset=\"UTF-8\"");
+    return response;
+  }
+  std::string reply;
+  ximss::MessageOutput out(reply, false);
+  ximss::write_response(out, "", &error, -1);
+  return xml_response(request, envelope(reply));
+}
+
+ximss::ConnectionState fresh_state(const Peer& peer) {
+  ximss::ConnectionState state;
+  state.peer_ip = peer.ip;
+  state.loopback = peer.loopback;
+  state.tls_active = peer.tls;
+  state.tls_available = false;  // STARTTLS has no meaning here: HTTPS is its own port
+  return state;
+}
+
+// Binds the session the state now holds and answers with its `session` message (`output`).
+HttpResponse logged_in(HttpContext& ctx, const HttpRequest& request, const RequestTarget& target,
+                       ximss::ConnectionState state, std::string output) {
+  bool ip_watch = !target.flag("DisableIPWatch");
+  bool use_cookie = target.flag("EnableUseCookie") && !target.flag("DisableUseCookie");
+  std::string cookie_name, cookie;
+  if (use_cookie) {
+    cookie_name = "ximss-" + random_alnum(8);
+    cookie = cookie_name + "=" + random_alnum(32);
+  }
+  auto binding = ctx.sessions.bind(std::move(state), ip_watch, cookie);
+  auto response = xml_response(request, envelope(output));
+  if (use_cookie)
+    response.set(beast_http::field::set_cookie,
+                 cookie + "; Path=/Session/" + binding->session()->url_id() + "/; HttpOnly; SameSite=Strict" +
+                     (binding->state().tls_active ? "; Secure" : ""));
+  return response;
+}
+
+// A POSTed batch without credentials: pre-login requests (a `login` among them logs in).
+awaitable<HttpResponse> run_prelogin_batch(HttpContext& ctx, const HttpRequest& request, const RequestTarget& target,
+                                           const Peer& peer) {
+  xml::ParsedDocument doc;
+  std::string reply;
+  ximss::MessageOutput out(reply, false);
+  if (auto error = xml::parse_message(request.body(), xml::RequestLimits{ctx.ximss.settings.max_depth}, doc)) {
+    ximss::write_protocol_error(out, error->code, error->text, error->id);
+    co_return xml_response(request, envelope(reply));
+  }
+  if (std::string_view(doc.root.name()) != "XIMSS") {
+    ximss::write_protocol_error(out, ErrorCode::malformedMessage, "the body is not a <XIMSS> document", "");
+    co_return xml_response(request, envelope(reply));
+  }
+  auto state = fresh_state(peer);
+  for (auto child : doc.root.children()) {
+    if (child.type() != pugi::node_element) continue;
+    // A SASL exchange needs a connection to continue on: over HTTP only `login` with a password.
+    if (std::string_view(child.name()) == "login" && child.attribute("method")) {
+      ximss::write_protocol_error(out, ErrorCode::badRequest,
+                                  "SASL methods need a connection: use nonce and authData in the login URL",
+                                  child.attribute("id").value());
+      continue;
+    }
+    co_await ximss::run_element(ctx.ximss, state, child, out, false);
+    if (state.session) break;
+  }
+  if (state.session) co_return logged_in(ctx, request, target, std::move(state), std::move(reply));
+  co_return xml_response(request, envelope(reply));
+}
+
+// sessionid=S: the live session S of this client is confirmed (its `session` message again);
+// with killOld it is ended and a new session of the same account takes its place.
+awaitable<HttpResponse> resume(HttpContext& ctx, const HttpRequest& request, const RequestTarget& target,
+                               const Peer& peer, const std::string& session_id) {
+  auto old = ctx.sessions.find(session_id);
+  auto session = old ? old->session() : nullptr;
+  if (!session || old->ended() || (session->ip_watch && session->client_ip() != peer.ip))
+    co_return failure(request, target, Failure(ErrorCode::authenticationFailed, "unknown or expired session"));
+  std::string reply;
+  ximss::MessageOutput out(reply, false);
+  if (!target.flag("killOld")) {
+    auto state = fresh_state(peer);
+    state.session = session;
+    ximss::Request r{ctx.ximss, state, pugi::xml_node(), "", out};
+    ximss::ops::write_session_message(r);
+    co_return xml_response(request, envelope(reply));
+  }
+  auto state = fresh_state(peer);
+  state.session = ctx.ximss.sessions.create(session->account(), peer.ip, ctx.ximss.settings.idle_timeout);
+  state.session->client_version = session->client_version;
+  ctx.sessions.end(session_id);
+  ximss::Request r{ctx.ximss, state, pugi::xml_node(), "", out};
+  ximss::ops::write_session_message(r);
+  spdlog::info("http: session {} replaced by {}", session_id, state.session->url_id());
+  co_return logged_in(ctx, request, target, std::move(state), std::move(reply));
+}
+
+}  // namespace
+
+awaitable<HttpResponse> handle_login(HttpContext& ctx, const HttpRequest& request, const RequestTarget& target,
+                                     const Peer& peer) {
+  if (request.method() != beast_http::verb::get && request.method() != beast_http::verb::post)
+    co_return error_response(request, beast_http::status::method_not_allowed, "use GET or POST");
+  Credentials c;
+  if (auto v = target.param("userName")) c.user = *v;
+  if (auto v = target.param("password")) c.password = *v;
+  if (auto v = target.param("nonce")) c.nonce = *v;
+  if (auto v = target.param("authData")) c.auth_data = *v;
+  if (auto v = target.param("sessionid")) c.session_id = *v;
+  if (c.user.empty() && c.session_id.empty()) read_basic(request, c);
+
+  if (!c.session_id.empty()) co_return co_await resume(ctx, request, target, peer, c.session_id);
+  if (c.user.empty()) {
+    if (request.method() == beast_http::verb::post && !request.body().empty())
+      co_return co_await run_prelogin_batch(ctx, request, target, peer);
+    co_return failure(request, target, Failure(ErrorCode::authenticationFailed, "userName is required"));
+  }
+
+  auto state = fresh_state(peer);
+  std::string reply;
+  ximss::MessageOutput out(reply, false);
+  ximss::Request r{ctx.ximss, state, pugi::xml_node(), "", out};
+  if (auto v = target.param("version")) state.sasl_version = *v;
+  try {
+    if (!c.nonce.empty() || (!c.auth_data.empty() && c.password.empty()))
+      co_await ximss::ops::login_cram_nonce(r, c.user, c.nonce, c.auth_data);
+    else
+      co_await ximss::ops::login_cleartext(r, c.user, c.password);
+  } catch (const Failure& error) {
+    co_return failure(request, target, error);
+  }
+  co_return logged_in(ctx, request, target, std::move(state), std::move(reply));
+}
+
+}  // namespace ximssd::http
