@@ -69,7 +69,9 @@ awaitable<void> serve_connection(HttpContext& ctx, Stream stream, Peer peer) {
   for (;;) {
     beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(std::min<size_t>(s.max_header_size, UINT32_MAX)));
-    parser.body_limit(s.max_body_size);
+    // The header decides which body limit applies (uploads have their own): admit the larger
+    // one while it is read, and check the declared length against the right one below.
+    parser.body_limit(std::max(s.max_body_size, s.max_upload_size));
     boost::system::error_code ec;
     // Between requests a connection may idle for the keep-alive time (the first request gets
     // the read timeout); a request, once begun, must arrive whole within the read timeout, so a
@@ -82,6 +84,11 @@ awaitable<void> serve_connection(HttpContext& ctx, Stream stream, Peer peer) {
     }
     socket_stream.expires_after(s.read_timeout);
     co_await beast_http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == beast_http::error::body_limit) {
+      co_await write_and_close(stream,
+                               error_response(bare_request(), beast_http::status::payload_too_large, "request body too large"));
+      break;
+    }
     if (ec == beast_http::error::header_limit) {
       co_await write_and_close(stream, error_response(bare_request(), beast_http::status::request_header_fields_too_large,
                                                       "request header too large"));
@@ -100,7 +107,13 @@ awaitable<void> serve_connection(HttpContext& ctx, Stream stream, Peer peer) {
       break;
     }
     auto& header = parser.get();
-    if (is_upload(header.target())) parser.body_limit(s.max_upload_size);
+    size_t body_limit = is_upload(header.target()) ? s.max_upload_size : s.max_body_size;
+    if (auto length = parser.content_length(); length && *length > body_limit) {
+      co_await write_and_close(stream,
+                               error_response(bare_request(), beast_http::status::payload_too_large, "request body too large"));
+      break;
+    }
+    parser.body_limit(body_limit);
     if (auto expect = header.find(beast_http::field::expect);
         expect != header.end() && beast::iequals(expect->value(), "100-continue")) {
       beast_http::response<beast_http::empty_body> proceed{beast_http::status::continue_, header.version()};

@@ -72,7 +72,10 @@ HttpResponse logged_in(HttpContext& ctx, const HttpRequest& request, const Reque
   bool use_cookie = target.flag("EnableUseCookie") && !target.flag("DisableUseCookie");
   std::string cookie_name, cookie;
   if (use_cookie) {
-    cookie_name = "ximss-" + random_alnum(8);
+    // Named after the session's counter, so that sessions in one browser do not overwrite
+    // each other's cookie; the value is the secret.
+    const std::string& url_id = state.session->url_id();
+    cookie_name = "ximss_" + url_id.substr(0, url_id.find('-'));
     cookie = cookie_name + "=" + random_alnum(32);
   }
   auto binding = ctx.sessions.bind(std::move(state), ip_watch, cookie);

@@ -36,7 +36,7 @@ std::string envelope(std::string_view content, std::optional<uint64_t> resp_seq 
 // A batch as the client sent it: the <XIMSS> document, or the error to answer with.
 struct Batch {
   std::shared_ptr<xml::ParsedDocument> doc;
-  std::string error_reply;  // a <response> when the body cannot be run
+  std::string error;  // an error <response> when the body cannot be run
 };
 
 Batch read_batch(HttpContext& ctx, const HttpRequest& request) {
@@ -53,7 +53,7 @@ Batch read_batch(HttpContext& ctx, const HttpRequest& request) {
     return batch;
   }
   batch.doc.reset();
-  batch.error_reply = envelope(reply);
+  batch.error = std::move(reply);
   return batch;
 }
 
@@ -100,7 +100,7 @@ awaitable<void> run_async_batch(HttpContext* ctx, std::shared_ptr<HttpBinding> b
 awaitable<HttpResponse> sync_post(HttpContext& ctx, const HttpRequest& request, const RequestTarget& target,
                                   std::shared_ptr<HttpBinding> binding, bool sync_async) {
   auto batch = read_batch(ctx, request);
-  if (!batch.doc) co_return xml_response(request, batch.error_reply);
+  if (!batch.doc) co_return xml_response(request, envelope(batch.error));
   std::optional<std::string> req_seq;
   if (auto v = target.param("reqSeq")) req_seq = std::string(*v);
   std::string body;
@@ -126,7 +126,7 @@ HttpResponse async_post(HttpContext& ctx, const HttpRequest& request, const Requ
                         std::shared_ptr<HttpBinding> binding) {
   auto batch = read_batch(ctx, request);
   if (!batch.doc) {
-    binding->push_async(batch.error_reply.substr(7, batch.error_reply.size() - 15));  // the <response> inside
+    binding->push_async(std::move(batch.error));  // the batch's output goes where its output would
     return xml_response(request, "<XIMSS/>");
   }
   std::optional<std::string> req_seq;

@@ -89,8 +89,14 @@ class WebSocketXimss : public std::enable_shared_from_this<WebSocketXimss<Stream
       queue(reply);
       errors_in_a_row = outcome == ximss::RunOutcome::protocol_error ? errors_in_a_row + 1 : 0;
       if (state_.session && !attached_) attach();
-      if (state_.after == ximss::ConnectionState::After::close || errors_in_a_row >= ctx_.ximss.settings.max_errors)
+      if (state_.after == ximss::ConnectionState::After::close || errors_in_a_row >= ctx_.ximss.settings.max_errors) {
+        // The session ends now, not when the peer gets round to closing its side.
+        if (state_.session) {
+          state_.session->detach();
+          ctx_.ximss.sessions.remove(state_.session->url_id());
+        }
         break;
+      }
       state_.after = ximss::ConnectionState::After::nothing;  // starttls has no meaning here
     }
   }

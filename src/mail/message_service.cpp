@@ -81,7 +81,7 @@ std::optional<ViewerField> cached_viewer_field(const store::MessageRecord& m, co
   for (auto [name, cached] : {std::pair{"From", &m.header.from}, {"To", &m.header.to}, {"Cc", &m.header.cc}}) {
     if (field_is(field, name)) return ViewerField{field, mime::address_field_value(*cached, false), {}};
     if (field.size() > 2 && field_is(field.substr(2), name) && (field[0] == 'E' || field[0] == 'e') && field[1] == '-')
-      return ViewerField{field, mime::address_field_value(*cached, true), {}};
+      return ViewerField{field, mime::address_field_value(*cached, true), {}, mime::address_entries(*cached)};
   }
   return std::nullopt;
 }
@@ -343,6 +343,7 @@ std::vector<ViewerField> MessageService::viewer_fields(const FolderView& view, c
         if (auto found = mime::header_field_value(header.get(), field)) {
           value.text = std::move(found->text);
           value.time = found->time;
+          value.addresses = std::move(found->addresses);
         }
       }
     }

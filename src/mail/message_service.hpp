@@ -4,6 +4,8 @@
 // rights in the view's mailbox as they are now, not as they were when the view was opened.
 #pragma once
 
+#include "mime/viewer_fields.hpp"
+
 #include <boost/asio/awaitable.hpp>
 
 #include <optional>
@@ -25,6 +27,8 @@ struct ViewerField {
   std::string name;
   std::string text;
   std::optional<int64_t> time;  // for time fields (Date, INTERNALDATE): seconds since the epoch
+  // For "E-" address fields: each address with its real name; reported as one element each.
+  std::vector<mime::AddressEntry> addresses;
 };
 
 // A change to a message's attribute dictionary: a new value, or none to remove the key.

@@ -30,25 +30,38 @@ std::string file_name_of(GMimeObject* object) {
   return name ? name : "";
 }
 
-std::string object_text(GMimeObject* object) {
-  GMimeFormatOptions* format = g_mime_format_options_get_default();
-  return take_gstring(g_mime_object_to_string(object, format));
+// How GMime writes parts back: with the line ends the stored message uses (GMime itself
+// writes LF).
+struct WriteFormat {
+  explicit WriteFormat(std::string_view message) : options(g_mime_format_options_new()) {
+    size_t lf = message.find('\n');
+    crlf = lf != std::string_view::npos && lf > 0 && message[lf - 1] == '\r';
+    g_mime_format_options_set_newline_format(options, crlf ? GMIME_NEWLINE_FORMAT_DOS : GMIME_NEWLINE_FORMAT_UNIX);
+  }
+  ~WriteFormat() { g_mime_format_options_free(options); }
+  WriteFormat(const WriteFormat&) = delete;
+  WriteFormat& operator=(const WriteFormat&) = delete;
+  GMimeFormatOptions* options;
+  bool crlf = false;
+};
+
+std::string object_text(GMimeObject* object, const WriteFormat& format) {
+  return take_gstring(g_mime_object_to_string(object, format.options));
 }
 
-std::string header_text(GMimeObject* object) {
-  GMimeFormatOptions* format = g_mime_format_options_get_default();
-  return take_gstring(g_mime_object_get_headers(object, format)) + "\n";
+std::string header_text(GMimeObject* object, const WriteFormat& format) {
+  return take_gstring(g_mime_object_get_headers(object, format.options)) + (format.crlf ? "\r\n" : "\n");
 }
 
 // A part's body: decoded content for a leaf, the enclosed message for message/rfc822, the
 // text after the header for a multipart.
-std::string body_of(GMimeObject* object) {
+std::string body_of(GMimeObject* object, const WriteFormat& format) {
   if (GMIME_IS_PART(object)) return decoded_content(GMIME_PART(object));
   if (GMIME_IS_MESSAGE_PART(object)) {
     GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
-    return inner ? object_text(GMIME_OBJECT(inner)) : std::string();
+    return inner ? object_text(GMIME_OBJECT(inner), format) : std::string();
   }
-  std::string text = object_text(object);
+  std::string text = object_text(object, format);
   return text.substr(header_length(text));
 }
 
@@ -78,6 +91,7 @@ std::optional<ServedPart> serve_part(std::string_view message, std::string_view 
   ensure_gmime();
   auto parsed = parse_message(message);
   if (!parsed) return std::nullopt;
+  WriteFormat format(message);
   if (part_id.empty()) {
     GMimeObject* top = g_mime_message_get_mime_part(parsed.get());
     ServedPart out;
@@ -93,7 +107,7 @@ std::optional<ServedPart> serve_part(std::string_view message, std::string_view 
         break;
       case PartView::body:
         if (!top) return std::nullopt;
-        out.data = GMIME_IS_PART(top) || GMIME_IS_MESSAGE_PART(top) ? body_of(top)
+        out.data = GMIME_IS_PART(top) || GMIME_IS_MESSAGE_PART(top) ? body_of(top, format)
                                                                      : std::string(message.substr(header_end));
         out.content_type = content_type_of(top);
         out.file_name = file_name_of(top);
@@ -106,15 +120,15 @@ std::optional<ServedPart> serve_part(std::string_view message, std::string_view 
   ServedPart out;
   switch (view) {
     case PartView::whole:
-      out.data = object_text(part);
+      out.data = object_text(part, format);
       out.content_type = "text/plain";
       break;
     case PartView::header:
-      out.data = header_text(part);
+      out.data = header_text(part, format);
       out.content_type = "text/plain";
       break;
     case PartView::body:
-      out.data = body_of(part);
+      out.data = body_of(part, format);
       out.content_type = content_type_of(part);
       out.file_name = file_name_of(part);
       break;
@@ -127,13 +141,14 @@ std::optional<ServedPart> serve_related(std::string_view message, std::string_vi
   ensure_gmime();
   auto parsed = parse_message(message);
   if (!parsed || content_id.empty()) return std::nullopt;
+  WriteFormat format(message);
   std::string scope = parent_id(part_id);
   for (;;) {
     GMimeObject* root = scope.empty() ? g_mime_message_get_mime_part(parsed.get()) : find_part(parsed.get(), scope);
     if (root) {
       if (auto* found = find_by_content_id(root, content_id)) {
         ServedPart out;
-        out.data = body_of(found);
+        out.data = body_of(found, format);
         out.content_type = content_type_of(found);
         out.file_name = file_name_of(found);
         return out;

@@ -10,19 +10,17 @@ namespace ximssd::mime {
 
 namespace {
 
-void append_addresses(std::string& out, InternetAddressList* list, bool addresses_only) {
+// Every mailbox of the list, groups flattened.
+void collect_mailboxes(std::vector<AddressEntry>& out, InternetAddressList* list) {
   for (int i = 0; list && i < internet_address_list_length(list); ++i) {
     InternetAddress* address = internet_address_list_get_address(list, i);
     if (INTERNET_ADDRESS_IS_GROUP(address)) {
-      append_addresses(out, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(address)), addresses_only);
+      collect_mailboxes(out, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(address)));
       continue;
     }
     const char* name = internet_address_get_name(address);
     const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address));
-    std::string one = !addresses_only && name && *name ? trim_whitespace(name) : std::string(addr ? addr : "");
-    if (one.empty()) continue;
-    if (!out.empty()) out += ", ";
-    out += one;
+    out.push_back({to_valid_utf8(addr ? addr : ""), to_valid_utf8(name ? trim_whitespace(name) : std::string())});
   }
 }
 
@@ -51,6 +49,7 @@ std::optional<FieldValue> header_field_value(GMimeMessage* header, std::string_v
   FieldValue value;
   if (addresses_only || is_address_field(name)) {
     value.text = address_field_value(raw, addresses_only);
+    if (addresses_only) value.addresses = address_entries(raw);
   } else if (iequals(name, "Date") || iequals(name, "Resent-Date")) {
     value.text = trim_whitespace(raw);
     if (GDateTime* parsed = g_mime_utils_header_decode_date(raw)) {
@@ -64,14 +63,30 @@ std::optional<FieldValue> header_field_value(GMimeMessage* header, std::string_v
   return value;
 }
 
+std::vector<AddressEntry> address_entries(std::string_view raw) {
+  ensure_gmime();
+  std::string text(raw);
+  std::vector<AddressEntry> out;
+  GPtr<InternetAddressList> list(internet_address_list_parse(nullptr, text.c_str()));
+  collect_mailboxes(out, list.get());
+  return out;
+}
+
 std::string address_field_value(std::string_view raw, bool addresses_only) {
   ensure_gmime();
   std::string text(raw);
   GPtr<InternetAddressList> list(internet_address_list_parse(nullptr, text.c_str()));
   if (!list) return to_valid_utf8(trim_whitespace(raw));
+  std::vector<AddressEntry> entries;
+  collect_mailboxes(entries, list.get());
   std::string out;
-  append_addresses(out, list.get(), addresses_only);
-  return to_valid_utf8(out);
+  for (const auto& entry : entries) {
+    const std::string& one = !addresses_only && !entry.real_name.empty() ? entry.real_name : entry.address;
+    if (one.empty()) continue;
+    if (!out.empty()) out += ", ";
+    out += one;
+  }
+  return out;
 }
 
 }  // namespace ximssd::mime

@@ -7,13 +7,21 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace ximssd::mime {
 
+// One address of an address field: the address and its real name ("" when it has none).
+struct AddressEntry {
+  std::string address;
+  std::string real_name;
+};
+
 struct FieldValue {
   std::string text;
   std::optional<int64_t> time;  // set for Date and Resent-Date: seconds since the epoch, UTC
+  std::vector<AddressEntry> addresses;  // for "E-" fields: each address, as clients list them
 };
 
 // The value of `field` in `header` (a parsed message; only its header is used):
@@ -28,5 +36,7 @@ std::optional<FieldValue> header_field_value(GMimeMessage* header, std::string_v
 
 // An address field's value as above, from the field's text.
 std::string address_field_value(std::string_view raw, bool addresses_only);
+// Every address of an address field's text (groups flattened), valid UTF-8.
+std::vector<AddressEntry> address_entries(std::string_view raw);
 
 }  // namespace ximssd::mime

@@ -579,10 +579,11 @@ def test_ack_seq_resends_what_was_not_acknowledged(server, web):
         return [(m.tag, m.get("id")) for m in poll.messages]
 
     [a], _ = c.async_post([("noop", {"id": "A-noop"})])
-    p1 = c.poll(ack_seq=None, max_wait=3, file=False)
+    p1 = c.poll(ack_seq=0, max_wait=3, file=False)
     assert ("response", "A-noop") in ids_in(p1) and p1.resp_seq is not None, p1
-    # Not acknowledged: the next poll sends it again (at once, not after maxWait).
-    p2 = c.poll(ack_seq=None, max_wait=3, file=False)
+    # Not acknowledged (the client lost that reply and acknowledges only what it had before):
+    # the next poll sends it again, at once, not after maxWait.
+    p2 = c.poll(ack_seq=0, max_wait=3, file=False)
     assert ids_in(p2) == ids_in(p1) and p2.elapsed < 2, (p1, p2)
     assert [to_text(m) for m in p2.messages] == [to_text(m) for m in p1.messages]
     # Acknowledged: gone.
@@ -598,6 +599,12 @@ def test_ack_seq_resends_what_was_not_acknowledged(server, web):
     assert ids_in(pc) == [("response", "C-noop")], pc
     assert pc.resp_seq > pb.resp_seq, (pb, pc)
     assert c.poll(ack_seq=pc.resp_seq, max_wait=1, file=False).messages == []
+    # A poll without ackSeq takes everything handed out so far as received (a client that never
+    # acknowledges must not get the same messages forever).
+    c.async_post([("noop", {"id": "D-noop"})])
+    pd = c.poll(ack_seq=None, max_wait=3, file=False)
+    assert ids_in(pd) == [("response", "D-noop")], pd
+    assert c.poll(ack_seq=None, max_wait=1, file=False).messages == []
 
 
 def test_max_wait_answers_empty(server, web):

@@ -36,6 +36,23 @@ TEST(ViewerFields, AddressesNamesDatesAndPriority) {
   EXPECT_EQ(field("X-Priority: 3\r\n\r\n", "Pty"), "");
 }
 
+TEST(ViewerFields, EAddressFieldsListEachAddressWithItsRealName) {
+  auto parsed = mime::parse_message(std::string(
+      "To: a@example.dom, Bee <b@example.dom>, team: =?UTF-8?Q?J=C3=B6rg?= <j@example.dom>;\r\n\r\n"));
+  auto value = mime::header_field_value(parsed.get(), "E-To");
+  ASSERT_TRUE(value);
+  ASSERT_EQ(value->addresses.size(), 3u);
+  EXPECT_EQ(value->addresses[0].address, "a@example.dom");
+  EXPECT_EQ(value->addresses[0].real_name, "");
+  EXPECT_EQ(value->addresses[1].address, "b@example.dom");
+  EXPECT_EQ(value->addresses[1].real_name, "Bee");
+  EXPECT_EQ(value->addresses[2].real_name, "Jörg");
+  // The plain field keeps one joined value and no list.
+  auto plain = mime::header_field_value(parsed.get(), "To");
+  ASSERT_TRUE(plain);
+  EXPECT_TRUE(plain->addresses.empty());
+}
+
 TEST(HeaderText, PaddedBase64WordsInARowAllDecode) {
   // GMime alone stops at the first word's padding and drops the rest.
   EXPECT_EQ(mime::decode_header_text("=?UTF-8?B?YWJj?= =?UTF-8?B?ZA==?= =?UTF-8?B?ZWY=?= =?UTF-8?B?Zw==?="), "abcdefg");

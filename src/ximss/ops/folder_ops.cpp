@@ -132,8 +132,19 @@ awaitable<void> folder_reopen(Request& r) {
 void write_viewer_fields(Request& r, xml::XmlWriter& out, const mail::FolderView& view, const store::MessageRecord& m,
                          const std::string& zone) {
   for (const auto& field : r.ctx.messages.viewer_fields(view, m)) {
-    if (field.time) write_time_element(out, field.name, *field.time, zone);
-    else out.element(field.name, field.text);
+    if (field.time) {
+      write_time_element(out, field.name, *field.time, zone);
+    } else if (!field.addresses.empty()) {
+      // E-To and the like: one element per address, with its real name (as clients read them).
+      for (const auto& address : field.addresses) {
+        out.open(field.name);
+        out.attr_if("realName", address.real_name);
+        out.text(address.address);
+        out.close();
+      }
+    } else {
+      out.element(field.name, field.text);
+    }
   }
 }
 
