@@ -30,7 +30,7 @@ void HttpBinding::push_async(std::string message) {
   {
     std::lock_guard lock(mutex_);
     if (unsent_count_ >= kMaxUnsent) {
-      spdlog::warn("http: session {} is not polling; dropping its queued messages", session_->url_id());
+      spdlog::warn("http: session {} is not polling; dropping its queued messages", ximss::log_name(session_->url_id()));
       unsent_.clear();
       unsent_count_ = 0;
     }
@@ -150,7 +150,7 @@ void HttpSessions::end(const std::string& url_id) {
   binding->session()->detach();
   binding->session()->kill();  // no-op when this is the killer running
   binding->end();
-  spdlog::debug("http: session {} ended", url_id);
+  spdlog::debug("http: session {} ended", ximss::log_name(url_id));
 }
 
 size_t HttpSessions::size() {
@@ -172,7 +172,7 @@ void HttpSessions::sweep() {
       if (binding->idle(now)) idle.push_back(id);
   }
   for (const auto& id : idle) {
-    spdlog::info("http: session {} timed out", id);
+    spdlog::info("http: session {} timed out", ximss::log_name(id));
     end(id);
   }
 }

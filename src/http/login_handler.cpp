@@ -141,7 +141,7 @@ awaitable<HttpResponse> resume(HttpContext& ctx, const HttpRequest& request, con
   ctx.sessions.end(session_id);
   ximss::Request r{ctx.ximss, state, pugi::xml_node(), "", out};
   ximss::ops::write_session_message(r);
-  spdlog::info("http: session {} replaced by {}", session_id, state.session->url_id());
+  spdlog::info("http: session {} replaced by {}", ximss::log_name(session_id), ximss::log_name(state.session->url_id()));
   co_return logged_in(ctx, request, target, std::move(state), std::move(reply));
 }
 

@@ -57,6 +57,13 @@ Batch read_batch(HttpContext& ctx, const HttpRequest& request) {
   return batch;
 }
 
+// True when `req_seq` numbers a batch before the last one seen (reqSeq grows by one per POST).
+bool is_stale(const std::optional<std::string>& req_seq, const std::optional<std::string>& last) {
+  if (!req_seq || !last) return false;
+  auto n = parse_decimal(*req_seq), l = parse_decimal(*last);
+  return n && l && *n < *l;
+}
+
 // Runs the batch's requests in order; the caller holds the session's gate.
 awaitable<void> run_batch(HttpContext& ctx, HttpBinding& binding, pugi::xml_node root, std::string& reply) {
   ximss::MessageOutput out(reply, false);
@@ -83,7 +90,7 @@ awaitable<void> run_async_batch(HttpContext* ctx, std::shared_ptr<HttpBinding> b
   auto session = binding->session();
   co_await session->gate.enter();
   try {
-    if (!binding->ended() && !(req_seq && binding->last_req_seq == req_seq)) {
+    if (!binding->ended() && !(req_seq && binding->last_req_seq == req_seq) && !is_stale(req_seq, binding->last_req_seq)) {
       std::string reply;
       co_await run_batch(*ctx, *binding, doc->root, reply);
       binding->last_req_seq = req_seq;
@@ -92,7 +99,7 @@ awaitable<void> run_async_batch(HttpContext* ctx, std::shared_ptr<HttpBinding> b
       finish_batch(*ctx, *binding);
     }
   } catch (const std::exception& e) {
-    spdlog::error("http: async batch of session {} failed: {}", session->url_id(), e.what());
+    spdlog::error("http: async batch of session {} failed: {}", ximss::log_name(session->url_id()), e.what());
   }
   session->gate.leave();
 }
@@ -106,9 +113,14 @@ awaitable<HttpResponse> sync_post(HttpContext& ctx, const HttpRequest& request, 
   std::string body;
   auto& b = *binding;
   co_await ximss::run_in_session(binding->session(), [&]() -> awaitable<void> {
-    // A retry of the last batch (its reply was lost) gets that reply, not a second run.
+    // A retry of the last batch (its reply was lost) gets that reply, not a second run; a
+    // batch older than that (a retry arriving late) has run already and is not run again.
     if (req_seq && b.last_req_seq == req_seq) {
       body = b.last_reply;
+      co_return;
+    }
+    if (is_stale(req_seq, b.last_req_seq)) {
+      body = "<XIMSS/>";
       co_return;
     }
     std::string reply;

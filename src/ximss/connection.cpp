@@ -39,7 +39,7 @@ XimssConnection::~XimssConnection() {
   if (state_.session) {
     state_.session->detach();
     ctx_.sessions.remove(state_.session->url_id());
-    spdlog::debug("ximss: session {} ended", state_.session->url_id());
+    spdlog::debug("ximss: session {} ended", log_name(state_.session->url_id()));
   }
 }
 

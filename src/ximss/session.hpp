@@ -93,6 +93,10 @@ class Session {
   std::deque<std::string> pending_;
 };
 
+// How logs name a session: the counter before the urlID's dash. The rest of the urlID is the
+// secret that grants access to the session's URLs, so it is never written to a log.
+inline std::string_view log_name(std::string_view url_id) { return url_id.substr(0, url_id.find('-')); }
+
 // Runs `work` on the session's executor inside its gate, and resumes the caller on its own
 // executor. `work` may capture by reference: the caller waits for it.
 boost::asio::awaitable<void> run_in_session(std::shared_ptr<Session> session,

@@ -537,6 +537,10 @@ def test_repeated_req_seq_executes_once(server, web):
     again = c.sync([append], req_seq=c.req_seq + 1)
     assert again[0].first("messageAdded").get("UID") == "2", again
     assert messages() == "2"
+    # A retry of an older batch arriving late is not run again either.
+    late = c.sync([append], req_seq=7)
+    assert late.http.status == 200 and late.http.body.strip() == b"<XIMSS/>", late
+    assert messages() == "2"
 
 
 def test_async_post_and_long_poll(server, web):

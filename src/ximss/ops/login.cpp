@@ -32,7 +32,7 @@ awaitable<void> finish_login(Request& r, const store::AccountRecord& account) {
   auto session = r.ctx.sessions.create(account, r.conn.peer_ip, r.ctx.settings.idle_timeout);
   if (!r.conn.sasl_version.empty()) session->client_version = r.conn.sasl_version;
   r.conn.session = session;
-  spdlog::info("ximss: login {} from {} session {}", account.address(), r.conn.peer_ip, session->url_id());
+  spdlog::info("ximss: login {} from {} session {}", account.address(), r.conn.peer_ip, log_name(session->url_id()));
   ops::write_session_message(r);
 }
 
