@@ -63,6 +63,7 @@ std::vector<MimeLocator> parse_mime_locators(const std::vector<std::string>& seg
     size_t after = segments.size() - i - 1;
     MimeLocator m;
     m.folder = join(segments, i);
+    if (m.folder.empty()) continue;  // no view has an empty name
     m.uid = loc->uid;
     m.part_id = loc->part_id;
     if (loc->suffix == "P.txt" && after <= 1) {

@@ -86,6 +86,7 @@ TEST(HttpMimeLocator, OffersEveryReadingForAmbiguousPaths) {
 
 TEST(HttpMimeLocator, RefusesWhatIsNotALocator) {
   EXPECT_TRUE(parse_mime_locators({"567-B.gif"}).empty());  // no folder
+  EXPECT_TRUE(parse_mime_locators({"", "567-B.gif"}).empty());
   EXPECT_TRUE(parse_mime_locators({"INBOX", "x-B.gif"}).empty());
   EXPECT_TRUE(parse_mime_locators({"INBOX", "0-B.gif"}).empty());
   EXPECT_TRUE(parse_mime_locators({"INBOX", "5-a1-B.gif"}).empty());
