@@ -50,7 +50,8 @@ class WebSocketXimss : public std::enable_shared_from_this<WebSocketXimss<Stream
     namespace websocket = boost::beast::websocket;
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = ctx_.settings.read_timeout;
-    timeouts.idle_timeout = ctx_.ximss.settings.idle_timeout;
+    // Until login a socket may stay silent for the login timeout, as a TCP connection may.
+    timeouts.idle_timeout = ctx_.ximss.settings.login_timeout;
     timeouts.keep_alive_pings = false;
     ws_.set_option(timeouts);
     ws_.read_message_max(ctx_.ximss.settings.max_message_size);
@@ -114,6 +115,11 @@ class WebSocketXimss : public std::enable_shared_from_this<WebSocketXimss<Stream
 
   void attach() {
     attached_ = true;
+    boost::beast::websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = ctx_.settings.read_timeout;
+    timeouts.idle_timeout = state_.session->idle_timeout;
+    timeouts.keep_alive_pings = false;
+    ws_.set_option(timeouts);
     std::weak_ptr<WebSocketXimss> weak = this->shared_from_this();
     auto executor = ws_.get_executor();
     state_.session->executor = executor;

@@ -160,3 +160,17 @@ def test_websocket_frames_carry_one_message_each(server, ws_clients):
     _, response = ws.request("noop")
     assert response.get("errorNum") is None
     assert all(frame.count("<?xml") <= 1 for frame in ws.frames)
+
+
+def test_websocket_login_timeout_closes_a_silent_socket(start_server):
+    srv = start_server({"ximss.login_timeout": 1})
+    ws = websocket.create_connection(f"ws://{srv.host}:{srv.http_port}/ximss", timeout=5)
+    try:
+        started = time.monotonic()
+        with pytest.raises((websocket.WebSocketConnectionClosedException, ConnectionError, OSError)):
+            ws.settimeout(6)
+            ws.recv_data()
+            ws.recv_data()  # a close frame first, then nothing
+        assert time.monotonic() - started < 5
+    finally:
+        ws.close()
