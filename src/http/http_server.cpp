@@ -154,8 +154,8 @@ awaitable<void> serve_connection(HttpContext& ctx, Stream stream, Peer peer) {
       co_return;
     }
 
-    // A handler may wait (the long-poll holds a request for up to max_poll_wait).
-    socket_stream.expires_never();
+    // A handler may wait (the long-poll holds a request for up to max_poll_wait): the stream's
+    // timeout covers only its own reads and writes, and the write below sets a fresh one.
     HttpResponse response = co_await respond(ctx, request, peer);
     if (request.method() == beast_http::verb::head) {
       auto length = response.body().size();

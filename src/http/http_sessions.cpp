@@ -98,7 +98,7 @@ bool HttpBinding::idle(std::chrono::steady_clock::time_point now) {
     if (waiter_) return false;
   }
   auto last = std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(last_activity_.load()));
-  return now - last > session_->idle_timeout;
+  return now - last > session_->idle_timeout.load();
 }
 
 void HttpBinding::end() {

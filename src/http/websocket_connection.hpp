@@ -117,7 +117,7 @@ class WebSocketXimss : public std::enable_shared_from_this<WebSocketXimss<Stream
     attached_ = true;
     boost::beast::websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = ctx_.settings.read_timeout;
-    timeouts.idle_timeout = state_.session->idle_timeout;
+    timeouts.idle_timeout = state_.session->idle_timeout.load();
     timeouts.keep_alive_pings = false;
     ws_.set_option(timeouts);
     std::weak_ptr<WebSocketXimss> weak = this->shared_from_this();

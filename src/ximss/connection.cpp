@@ -256,7 +256,7 @@ awaitable<void> XimssConnection::write_loop() {
 }
 
 std::chrono::seconds XimssConnection::current_timeout() const {
-  return state_.session ? state_.session->idle_timeout : ctx_.settings.login_timeout;
+  return state_.session ? state_.session->idle_timeout.load() : ctx_.settings.login_timeout;
 }
 
 awaitable<void> XimssConnection::watchdog() {

@@ -1,6 +1,6 @@
 #include "ximss/session.hpp"
 
-#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -29,32 +29,40 @@ Session::Session(std::string url_id, store::AccountRecord account, std::string c
 }
 
 boost::asio::awaitable<void> SessionGate::enter() {
-  if (!busy_) {
-    busy_ = true;
-    co_return;
+  std::shared_ptr<boost::asio::steady_timer> timer;
+  {
+    std::lock_guard lock(mutex_);
+    if (!busy_) {
+      busy_ = true;
+      co_return;
+    }
+    timer = std::make_shared<boost::asio::steady_timer>(co_await boost::asio::this_coro::executor,
+                                                        std::chrono::steady_clock::time_point::max());
+    waiters_.push_back(timer);
   }
-  auto timer = std::make_shared<boost::asio::steady_timer>(co_await boost::asio::this_coro::executor,
-                                                           std::chrono::steady_clock::time_point::max());
-  waiters_.push_back(timer);
   boost::system::error_code ec;
   co_await timer->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
   // leave() handed the gate over: busy_ stayed true.
 }
 
 void SessionGate::leave() {
-  if (waiters_.empty()) {
-    busy_ = false;
-    return;
+  std::shared_ptr<boost::asio::steady_timer> next;
+  {
+    std::lock_guard lock(mutex_);
+    if (waiters_.empty()) {
+      busy_ = false;
+      return;
+    }
+    next = std::move(waiters_.front());
+    waiters_.pop_front();
   }
-  auto next = std::move(waiters_.front());
-  waiters_.pop_front();
-  next->cancel();
+  // Woken on its own strand: after its wait began (the waiter does not yield between queueing
+  // itself and waiting), and an expiry in the past wakes a wait not yet begun as well.
+  boost::asio::post(next->get_executor(), [next] { next->expires_at(std::chrono::steady_clock::time_point::min()); });
 }
 
-namespace {
-
-boost::asio::awaitable<void> gated(std::shared_ptr<Session> session,
-                                   std::function<boost::asio::awaitable<void>()> work) {
+boost::asio::awaitable<void> run_in_session(std::shared_ptr<Session> session,
+                                            std::function<boost::asio::awaitable<void>()> work) {
   co_await session->gate.enter();
   try {
     co_await work();
@@ -63,14 +71,6 @@ boost::asio::awaitable<void> gated(std::shared_ptr<Session> session,
     throw;
   }
   session->gate.leave();
-}
-
-}  // namespace
-
-boost::asio::awaitable<void> run_in_session(std::shared_ptr<Session> session,
-                                            std::function<boost::asio::awaitable<void>()> work) {
-  auto executor = session->executor;
-  co_await boost::asio::co_spawn(executor, gated(std::move(session), std::move(work)), boost::asio::use_awaitable);
 }
 
 bool Session::kill() {

@@ -4,6 +4,7 @@
 // transport attaches; without a sink they wait in a bounded queue.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -26,14 +27,18 @@
 namespace ximssd::ximss {
 
 // Lets one request of a session run at a time, in arrival order, whichever door (a TCP
-// connection, an HTTP request, a session URL) it came through. Used only on the session's
-// executor, so it needs no lock of its own; uncontended it never suspends.
+// connection, an HTTP request, a session URL) it came through. A request runs on the executor
+// of the connection that brought it (no hop to another thread: measured, the hops cost more than
+// the requests); the gate's lock and the hand-over make its state visible to the next holder.
+// enter() must be called from a strand (every connection runs on one); uncontended it never
+// suspends.
 class SessionGate {
  public:
   boost::asio::awaitable<void> enter();
   void leave();
 
  private:
+  std::mutex mutex_;
   bool busy_ = false;
   std::deque<std::shared_ptr<boost::asio::steady_timer>> waiters_;
 };
@@ -48,11 +53,11 @@ class Session {
   const std::string& client_ip() const { return client_ip_; }
   std::chrono::system_clock::time_point started() const { return started_; }
 
-  // State below is only touched by the transport that owns the session, in request order.
+  // State below is only touched by requests, inside the session's gate.
   xml::XmlValue data = xml::XmlValue::dictionary();
   // While reportMailboxChanges is on: the change hub subscription sending mailboxModified.
   std::shared_ptr<void> mailbox_changes;
-  std::chrono::seconds idle_timeout;
+  std::atomic<std::chrono::seconds> idle_timeout;  // read by the HTTP sweeper too
   std::string language = "English";
   std::string client_version = "5.4";
   // The uploaded-file set, by uploadID: data sources for composed messages (listUploaded,
@@ -61,8 +66,8 @@ class Session {
   // The open Folder Views, by the names the client gave them.
   std::map<std::string, mail::FolderView> folders;
 
-  // Where the session's requests run (the TCP connection's strand, or a strand of its own for
-  // HTTP), and the gate they pass one at a time. Set by the transport right after login.
+  // The gate its requests pass one at a time, and a strand for work no connection brings (an
+  // HTTP session's async batches). The executor is set by the transport right after login.
   boost::asio::any_io_executor executor;
   SessionGate gate;
   // HTTP access: whether requests must come from client_ip() (on unless DisableIPWatch), and
@@ -97,8 +102,8 @@ class Session {
 // secret that grants access to the session's URLs, so it is never written to a log.
 inline std::string_view log_name(std::string_view url_id) { return url_id.substr(0, url_id.find('-')); }
 
-// Runs `work` on the session's executor inside its gate, and resumes the caller on its own
-// executor. `work` may capture by reference: the caller waits for it.
+// Runs `work` inside the session's gate, on the caller's executor. `work` may capture by
+// reference: the caller waits for it.
 boost::asio::awaitable<void> run_in_session(std::shared_ptr<Session> session,
                                             std::function<boost::asio::awaitable<void>()> work);
 

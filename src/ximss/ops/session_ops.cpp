@@ -131,7 +131,7 @@ awaitable<void> read_status(Request& r) {
   m->element("PWDAllowed", "YES");
   m->element("PasswordRecovery", "NO");
   m->element("EncryptedMailboxesAllowed", "NO");
-  m->open("timeout").attr("idle", static_cast<int64_t>(r.session().idle_timeout.count())).close();
+  m->open("timeout").attr("idle", static_cast<int64_t>(r.session().idle_timeout.load().count())).close();
   co_return;
 }
 
