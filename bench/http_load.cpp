@@ -40,25 +40,19 @@
 // when no errors (failed logins, HTTP errors, error responses, disconnects, timeouts, missed or
 // spurious notifies) occurred.
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <exception>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <random>
@@ -69,37 +63,29 @@
 #include <utility>
 #include <vector>
 
+#include "load_common.hpp"
+
+const char load::tool_name[] = "http_load";
+
 namespace {
+
+using namespace load;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using asio::awaitable;
-using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-[[noreturn]] void die(const std::string& msg) {
-  std::fprintf(stderr, "http_load: %s\n", msg.c_str());
-  std::exit(2);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Command line
 
-struct Options {
-  std::string mode;
-  std::string host = "127.0.0.1";
-  std::string port;
-  std::string user;
-  std::string password;
+struct Options : CommonOptions {
   long clients = 100;
   long batch = 1;
-  double seconds = 10;
-  double warmup = 1;
-  long threads = 0;  // 0: one per CPU
   long server_pid = 0;
   long sessions = 1000;
   long targets = 10;
@@ -108,7 +94,11 @@ struct Options {
   long max_wait = 30;
   double idle_seconds = 2;
   long logins_in_flight = 32;  // per thread
-  double timeout = 60;         // for one exchange, and for logging everybody in
+  // timeout: for one exchange, and for logging everybody in; threads 0: one per CPU
+  Options() {
+    timeout = 60;
+    threads = 0;
+  }
 };
 
 void usage() {
@@ -124,58 +114,12 @@ void usage() {
       stderr);
 }
 
-long parse_long(const std::string& name, const std::string& v, long min) {
-  long out = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || p != v.data() + v.size() || out < min)
-    die("bad value for --" + name + ": '" + v + "'");
-  return out;
-}
-
-double parse_double(const std::string& name, const std::string& v, double min) {
-  char* end = nullptr;
-  errno = 0;
-  double out = std::strtod(v.c_str(), &end);
-  if (v.empty() || errno != 0 || *end != '\0' || !(out >= min))
-    die("bad value for --" + name + ": '" + v + "'");
-  return out;
-}
-
 Options parse_args(int argc, char** argv) {
-  if (argc < 2) {
-    usage();
-    std::exit(2);
-  }
   Options o;
-  o.mode = argv[1];
-  if (o.mode == "-h" || o.mode == "--help") {
-    usage();
-    std::exit(0);
-  }
-  if (o.mode != "sync" && o.mode != "notify" && o.mode != "free-port") {
-    usage();
-    die("unknown mode '" + o.mode + "'");
-  }
-  for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--", 0) != 0) die("unexpected argument '" + arg + "'");
-    std::string name = arg.substr(2), value;
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name.resize(eq);
-    } else {
-      if (i + 1 >= argc) die("--" + name + " needs a value");
-      value = argv[++i];
-    }
-    if (name == "host") o.host = value;
-    else if (name == "port") o.port = value;
-    else if (name == "user") o.user = value;
-    else if (name == "password") o.password = value;
-    else if (name == "clients") o.clients = parse_long(name, value, 1);
+  // --host, --port, --user, --password, --seconds, --warmup, --threads and --timeout are common.
+  auto own = [&o](const std::string& name, const std::string& value) {
+    if (name == "clients") o.clients = parse_long(name, value, 1);
     else if (name == "batch") o.batch = parse_long(name, value, 1);
-    else if (name == "seconds") o.seconds = parse_double(name, value, 0.001);
-    else if (name == "warmup") o.warmup = parse_double(name, value, 0);
-    else if (name == "threads") o.threads = parse_long(name, value, 1);
     else if (name == "server-pid" || name == "pid") o.server_pid = parse_long(name, value, 1);
     else if (name == "sessions") o.sessions = parse_long(name, value, 1);
     else if (name == "targets") o.targets = parse_long(name, value, 1);
@@ -184,12 +128,11 @@ Options parse_args(int argc, char** argv) {
     else if (name == "max-wait") o.max_wait = parse_long(name, value, 1);
     else if (name == "idle-seconds") o.idle_seconds = parse_double(name, value, 0);
     else if (name == "logins-in-flight") o.logins_in_flight = parse_long(name, value, 1);
-    else if (name == "timeout") o.timeout = parse_double(name, value, 0.001);
-    else die("unknown option --" + name);
-  }
+    else return false;
+    return true;
+  };
+  parse_command_line(argc, argv, usage, {"sync", "notify"}, o, own);
   if (o.mode == "free-port") return o;
-  if (o.port.empty()) die("--port is required");
-  if (o.user.empty()) die("--user is required");
   if (o.threads == 0) o.threads = std::max(1u, std::thread::hardware_concurrency());
   long conns = o.mode == "sync" ? o.clients : o.sessions;
   if (o.threads > conns) o.threads = conns;
@@ -215,24 +158,6 @@ std::string url_encode(std::string_view s) {
   return out;
 }
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      char b[8];
-      std::snprintf(b, sizeof b, "\\u%04x", c);
-      out += b;
-    } else {
-      out += ch;
-    }
-  }
-  return out + "\"";
-}
-
 // The account name of session `n` (from 1): "{}" in the pattern replaced by n.
 std::string user_name(const std::string& pattern, long n) {
   auto p = pattern.find("{}");
@@ -244,48 +169,6 @@ void append_number(std::string& s, uint64_t v) {
   char buf[24];
   auto e = std::to_chars(buf, buf + sizeof buf, v).ptr;
   s.append(buf, static_cast<size_t>(e - buf));
-}
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-// The start tag of one element found in a reply: its attributes, raw (entities not decoded).
-struct Tag {
-  std::string_view name;
-  std::vector<std::pair<std::string_view, std::string_view>> attrs;
-  std::optional<std::string_view> attr(std::string_view n) const {
-    for (auto& [k, v] : attrs)
-      if (k == n) return v;
-    return std::nullopt;
-  }
-};
-
-// Reads the start tag beginning at `pos` (at '<'); returns the position after it, or npos.
-size_t read_tag(std::string_view s, size_t pos, Tag& tag) {
-  size_t i = pos + 1, n = s.size();
-  size_t ns = i;
-  while (i < n && !is_space(s[i]) && s[i] != '/' && s[i] != '>') ++i;
-  tag.name = s.substr(ns, i - ns);
-  tag.attrs.clear();
-  for (;;) {
-    while (i < n && is_space(s[i])) ++i;
-    if (i >= n) return std::string_view::npos;
-    if (s[i] == '>') return i + 1;
-    if (s[i] == '/') return i + 2 <= n ? i + 2 : std::string_view::npos;
-    size_t as = i;
-    while (i < n && !is_space(s[i]) && s[i] != '=' && s[i] != '>') ++i;
-    std::string_view name = s.substr(as, i - as);
-    while (i < n && is_space(s[i])) ++i;
-    if (i >= n || s[i] != '=') return std::string_view::npos;
-    ++i;
-    while (i < n && is_space(s[i])) ++i;
-    if (i >= n || (s[i] != '"' && s[i] != '\'')) return std::string_view::npos;
-    char q = s[i++];
-    size_t vs = i;
-    while (i < n && s[i] != q) ++i;
-    if (i >= n) return std::string_view::npos;
-    tag.attrs.emplace_back(name, s.substr(vs, i - vs));
-    ++i;
-  }
 }
 
 // Calls fn(tag) for every start tag named `name` in `s`, in order; fn returns false to stop.
@@ -328,63 +211,6 @@ std::string snippet(std::string_view s) {
   for (auto& c : out)
     if (c == '\r' || c == '\n') c = ' ';
   return out;
-}
-
-// CPU time (user + system) of a process in seconds, from /proc/PID/stat; negative if unreadable.
-double read_cpu_seconds(long pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!f || !std::getline(f, line)) return -1;
-  auto rp = line.rfind(')');
-  if (rp == std::string::npos) return -1;
-  unsigned long long utime = 0, stime = 0;
-  if (std::sscanf(line.c_str() + rp + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-                  &utime, &stime) != 2)
-    return -1;
-  long tck = sysconf(_SC_CLK_TCK);
-  return static_cast<double>(utime + stime) / static_cast<double>(tck > 0 ? tck : 100);
-}
-
-// CPU time the whole machine spent busy (everything but idle and iowait, /proc/stat), seconds;
-// negative if unreadable. Busy time beyond the server's and the load tool's is someone else's.
-double machine_busy_seconds() {
-  std::ifstream f("/proc/stat");
-  std::string cpu;
-  unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-  if (!(f >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu") return -1;
-  long tck = sysconf(_SC_CLK_TCK);
-  return static_cast<double>(user + nice + system + irq + softirq + steal) / static_cast<double>(tck > 0 ? tck : 100);
-}
-
-// This process's CPU time (every thread, user + system), seconds.
-double self_cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return tv(ru.ru_utime) + tv(ru.ru_stime);
-}
-
-void raise_nofile() {
-  rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
-  if (rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
-  }
-}
-
-void check_nofile(long needed) {
-  rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return;
-  if (static_cast<rlim_t>(needed) + 64 > rl.rlim_cur)
-    die("RLIMIT_NOFILE is " + std::to_string(rl.rlim_cur) + ", too low for " + std::to_string(needed) +
-        " connections (raise the hard limit)");
-}
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-Clock::duration to_duration(double seconds) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
 // Nearest-rank percentile of a sorted vector.
@@ -525,17 +351,22 @@ std::string describe(Conn& c, const char* what, const error_code& ec) {
   return std::string(what) + ": " + ec.message();
 }
 
+// Ends the operation `what` on c (armed with a deadline): true when it succeeded, else c.error
+// says why and c is closed.
+bool finished(Conn& c, const char* what, const error_code& ec) {
+  c.disarm();
+  if (!ec) return true;
+  c.error = describe(c, what, ec);
+  c.close();
+  return false;
+}
+
 awaitable<bool> ensure_connected(Conn& c) {
   if (c.sock.is_open()) co_return true;
   c.buf.clear();
   c.arm(c.w.sh.opt->timeout);
   auto [ec] = co_await c.sock.async_connect(c.w.sh.endpoint, use_tuple);
-  c.disarm();
-  if (ec) {
-    c.error = describe(c, "connect", ec);
-    c.close();
-    co_return false;
-  }
+  if (!finished(c, "connect", ec)) co_return false;
   error_code ignored;
   c.sock.set_option(tcp::no_delay(true), ignored);
   co_return true;
@@ -544,12 +375,7 @@ awaitable<bool> ensure_connected(Conn& c) {
 awaitable<bool> send(Conn& c, const std::string& request) {
   c.arm(c.w.sh.opt->timeout);
   auto [ec, n] = co_await asio::async_write(c.sock, asio::buffer(request), use_tuple);
-  c.disarm();
-  if (ec) {
-    c.error = describe(c, "write", ec);
-    c.close();
-    co_return false;
-  }
+  if (!finished(c, "write", ec)) co_return false;
   co_return true;
 }
 
@@ -558,12 +384,7 @@ awaitable<bool> receive(Conn& c, Reply& r, double timeout) {
   p.body_limit(64u << 20);
   c.arm(timeout);
   auto [ec, n] = co_await http::async_read(c.sock, c.buf, p, use_tuple);
-  c.disarm();
-  if (ec) {
-    c.error = describe(c, "read", ec);
-    c.close();
-    co_return false;
-  }
+  if (!finished(c, "read", ec)) co_return false;
   auto& m = p.get();
   r.status = m.result_int();
   r.keep_alive = m.keep_alive();
@@ -709,8 +530,34 @@ void wait_for_logins(Shared& sh, std::vector<std::unique_ptr<Worker>>& workers, 
   }
 }
 
-void print_cpu(const char* prefix, double cpu, double elapsed) {
-  std::printf(",\"%scpu_seconds\":%.2f,\"%scores_used\":%.2f", prefix, cpu, prefix, cpu / elapsed);
+// Spawns --logins-in-flight lanes per worker (each starts sessions until the worker has none
+// left), runs the threads, and waits until the `expected` sessions are in; returns how long that
+// took.
+template <class W, class Lane>
+double start_sessions(Shared& sh, std::vector<std::unique_ptr<Worker>>& workers, long expected, Lane lane) {
+  for (auto& w : workers)
+    for (long k = 0; k < sh.opt->logins_in_flight; ++k) spawn(*w, lane(static_cast<W&>(*w)));
+  auto t_login = Clock::now();
+  start_threads(workers);
+  wait_for_logins(sh, workers, expected);
+  return seconds_since(t_login);
+}
+
+// CPU time at one end of the measured window: the server's (-1 without --server-pid), this
+// tool's, and the whole machine's (-1 if unreadable).
+struct CpuSample {
+  double server, self, machine;
+  explicit CpuSample(long server_pid)
+      : server(server_pid ? read_cpu_seconds(server_pid) : -1),
+        self(self_cpu_seconds()),
+        machine(machine_busy_seconds()) {}
+};
+
+// The client_ and machine_ CPU fields over the window a..b (they follow the server's, which each
+// mode prints itself with its own rates per server CPU second).
+void print_own_cpu(const CpuSample& a, const CpuSample& b, double elapsed) {
+  print_cpu("client_", b.self - a.self, elapsed);
+  if (a.machine >= 0 && b.machine >= 0) print_cpu("machine_", b.machine - a.machine, elapsed);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -795,7 +642,7 @@ awaitable<void> sync_lane(SyncWorker& w) {
 }
 
 int run_sync(const Options& o, Shared& sh) {
-  check_nofile(o.clients);
+  check_nofile(o.clients, 64, "connections");
   std::vector<std::unique_ptr<Worker>> workers;
   std::string body = "<XIMSS>";
   std::vector<std::string> ids;
@@ -816,27 +663,17 @@ int run_sync(const Options& o, Shared& sh) {
     cl->user = user_name(o.user, i + 1);
     w.clients.push_back(std::move(cl));
   }
-  for (auto& w : workers)
-    for (long k = 0; k < o.logins_in_flight; ++k) spawn(*w, sync_lane(static_cast<SyncWorker&>(*w)));
-
-  auto t_login = Clock::now();
-  start_threads(workers);
-  wait_for_logins(sh, workers, o.clients);
-  double login_seconds = seconds_since(t_login);
+  double login_seconds = start_sessions<SyncWorker>(sh, workers, o.clients, sync_lane);
 
   std::this_thread::sleep_for(to_duration(o.warmup));
   sh.measuring.store(true);
-  double cpu0 = o.server_pid ? read_cpu_seconds(o.server_pid) : -1;
-  double self0 = self_cpu_seconds();
-  double machine0 = machine_busy_seconds();
+  CpuSample cpu0(o.server_pid);
   uint64_t p0 = total(workers, &Worker::posts), q0 = total(workers, &Worker::requests);
   auto t0 = Clock::now();
   std::this_thread::sleep_for(to_duration(o.seconds));
   uint64_t p1 = total(workers, &Worker::posts), q1 = total(workers, &Worker::requests);
   double elapsed = seconds_since(t0);
-  double cpu1 = o.server_pid ? read_cpu_seconds(o.server_pid) : -1;
-  double self1 = self_cpu_seconds();
-  double machine1 = machine_busy_seconds();
+  CpuSample cpu1(o.server_pid);
   sh.measuring.store(false);
   stop_threads(sh, workers);
 
@@ -858,30 +695,12 @@ int run_sync(const Options& o, Shared& sh) {
       rtt.empty() ? 0.0 : rtt.back() / 1000.0, elapsed, login_seconds, static_cast<unsigned long long>(errors),
       static_cast<unsigned long long>(total(workers, &Worker::http_errors)),
       static_cast<unsigned long long>(total(workers, &Worker::reconnects)));
-  if (cpu0 >= 0 && cpu1 >= 0) {
-    double cpu = cpu1 - cpu0;
-    print_cpu("server_", cpu, elapsed);
-    if (cpu > 0)
-      std::printf(",\"posts_per_server_cpu_sec\":%.1f,\"requests_per_server_cpu_sec\":%.1f",
-                  static_cast<double>(posts) / cpu, static_cast<double>(reqs) / cpu);
-  } else if (o.server_pid) {
-    std::fprintf(stderr, "http_load: cannot read /proc/%ld/stat\n", o.server_pid);
-  }
-  print_cpu("client_", self1 - self0, elapsed);
-  if (machine0 >= 0 && machine1 >= 0) print_cpu("machine_", machine1 - machine0, elapsed);
-  if (!first.empty()) std::printf(",\"first_error\":%s", json_string(first).c_str());
-  std::printf("}\n");
-  std::fflush(stdout);
-  if (errors != 0) {
-    std::fprintf(stderr, "http_load: %llu errors; first: %s\n", static_cast<unsigned long long>(errors),
-                 first.c_str());
-    return 1;
-  }
-  if (posts == 0) {
-    std::fprintf(stderr, "http_load: no replies during the measurement\n");
-    return 1;
-  }
-  return 0;
+  double cpu = print_server_cpu(cpu0.server, cpu1.server, o.server_pid, elapsed);
+  if (cpu > 0)
+    std::printf(",\"posts_per_server_cpu_sec\":%.1f,\"requests_per_server_cpu_sec\":%.1f",
+                static_cast<double>(posts) / cpu, static_cast<double>(reqs) / cpu);
+  print_own_cpu(cpu0, cpu1, elapsed);
+  return finish_json_line(errors, first, posts == 0 ? "no replies during the measurement" : "");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1105,7 +924,7 @@ awaitable<void> notify_lane(NotifyWorker& w) {
 }
 
 int run_notify(const Options& o, Shared& sh) {
-  check_nofile(o.sessions + o.targets);
+  check_nofile(o.sessions + o.targets, 64, "connections");
   std::vector<std::unique_ptr<Worker>> workers;
   for (long t = 0; t < o.threads; ++t)
     workers.push_back(std::make_unique<NotifyWorker>(sh, static_cast<uint64_t>(t) * 7919 + 17));
@@ -1126,13 +945,7 @@ int run_notify(const Options& o, Shared& sh) {
                  "http_load: every session uses the account %s: each delivery notifies every session "
                  "(use {} in --user for one account per session)\n",
                  o.user.c_str());
-  for (auto& w : workers)
-    for (long k = 0; k < o.logins_in_flight; ++k) spawn(*w, notify_lane(static_cast<NotifyWorker&>(*w)));
-
-  auto t_login = Clock::now();
-  start_threads(workers);
-  wait_for_logins(sh, workers, o.sessions);
-  double login_seconds = seconds_since(t_login);
+  double login_seconds = start_sessions<NotifyWorker>(sh, workers, o.sessions, notify_lane);
 
   // Every session polling, nothing happening.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -1142,9 +955,7 @@ int run_notify(const Options& o, Shared& sh) {
   double idle_elapsed = seconds_since(ti);
   double idle_cpu1 = o.server_pid ? read_cpu_seconds(o.server_pid) : -1;
 
-  double cpu0 = o.server_pid ? read_cpu_seconds(o.server_pid) : -1;
-  double self0 = self_cpu_seconds();
-  double machine0 = machine_busy_seconds();
+  CpuSample cpu0(o.server_pid);
   auto t0 = Clock::now();
   sh.go.store(true);
   // Until the deliveries are done, every deliverer has ended, or the whole run overran.
@@ -1160,9 +971,7 @@ int run_notify(const Options& o, Shared& sh) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   double elapsed = seconds_since(t0);
-  double cpu1 = o.server_pid ? read_cpu_seconds(o.server_pid) : -1;
-  double self1 = self_cpu_seconds();
-  double machine1 = machine_busy_seconds();
+  CpuSample cpu1(o.server_pid);
   stop_threads(sh, workers);
 
   std::vector<double> lat, app;
@@ -1204,46 +1013,19 @@ int run_notify(const Options& o, Shared& sh) {
     std::printf(",\"idle_seconds\":%.3f", idle_elapsed);
     print_cpu("server_idle_", idle_cpu1 - idle_cpu0, idle_elapsed);
   }
-  if (cpu0 >= 0 && cpu1 >= 0) print_cpu("server_", cpu1 - cpu0, elapsed);
-  else if (o.server_pid) std::fprintf(stderr, "http_load: cannot read /proc/%ld/stat\n", o.server_pid);
-  print_cpu("client_", self1 - self0, elapsed);
-  if (machine0 >= 0 && machine1 >= 0) print_cpu("machine_", machine1 - machine0, elapsed);
-  if (!first.empty()) std::printf(",\"first_error\":%s", json_string(first).c_str());
-  std::printf("}\n");
-  std::fflush(stdout);
-  if (errors != 0) {
-    std::fprintf(stderr, "http_load: %llu errors; first: %s\n", static_cast<unsigned long long>(errors),
-                 first.c_str());
-    return 1;
-  }
-  if (delivered < o.deliveries) {
-    std::fprintf(stderr, "http_load: only %ld of %ld deliveries measured\n", delivered, o.deliveries);
-    return 1;
-  }
-  return 0;
-}
-
-// ---------------------------------------------------------------------------------------------
-// free-port mode
-
-int run_free_port(const Options& o) {
-  asio::io_context ioc;
-  error_code ec;
-  auto addr = asio::ip::make_address(o.host, ec);
-  if (ec) die("bad --host " + o.host + ": " + ec.message());
-  tcp::acceptor a(ioc);
-  a.open(addr.is_v6() ? tcp::v6() : tcp::v4(), ec);
-  if (!ec) a.bind(tcp::endpoint(addr, 0), ec);
-  if (ec) die("bind: " + ec.message());
-  std::printf("%u\n", static_cast<unsigned>(a.local_endpoint().port()));
-  return 0;
+  print_server_cpu(cpu0.server, cpu1.server, o.server_pid, elapsed);
+  print_own_cpu(cpu0, cpu1, elapsed);
+  std::string shortfall;
+  if (delivered < o.deliveries)
+    shortfall = "only " + std::to_string(delivered) + " of " + std::to_string(o.deliveries) + " deliveries measured";
+  return finish_json_line(errors, first, shortfall);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o = parse_args(argc, argv);
-  if (o.mode == "free-port") return run_free_port(o);
+  if (o.mode == "free-port") return run_free_port(o.host);
   raise_nofile();
   Shared sh;
   sh.opt = &o;

@@ -22,13 +22,10 @@
 // Each mode prints one JSON line on stdout; diagnostics go to stderr. The exit status is 0 only
 // when no errors (failed logins, id mismatches, error responses, disconnects, timeouts) occurred.
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -44,43 +41,30 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
-#include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "load_common.hpp"
+
+const char load::tool_name[] = "ximss_load";
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-[[noreturn]] void die(const std::string& msg) {
-  std::fprintf(stderr, "ximss_load: %s\n", msg.c_str());
-  std::exit(2);
-}
-
-std::string errno_text(int err) { return std::strerror(err); }
+using namespace load;
 
 // ---------------------------------------------------------------------------------------------
 // Command line
 
-struct Options {
-  std::string mode;
-  std::string host = "127.0.0.1";
-  std::string port;
-  std::string user;
-  std::string password;
+struct Options : CommonOptions {
   long connections = 1;
   long depth = 1;
-  double seconds = 10;
-  double warmup = 1;
-  long threads = 1;
   long count = 0;
   long pid = 0;
   long inflight = 64;
-  double timeout = 120;  // overall limit for logging in / answering, seconds
+  Options() { timeout = 120; }  // overall limit for logging in / answering, seconds
 };
 
 void usage() {
@@ -94,67 +78,20 @@ void usage() {
       stderr);
 }
 
-long parse_long(const std::string& name, const std::string& v, long min) {
-  long out = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || p != v.data() + v.size() || out < min)
-    die("bad value for --" + name + ": '" + v + "'");
-  return out;
-}
-
-double parse_double(const std::string& name, const std::string& v, double min) {
-  char* end = nullptr;
-  errno = 0;
-  double out = std::strtod(v.c_str(), &end);
-  if (v.empty() || errno != 0 || *end != '\0' || !(out >= min))
-    die("bad value for --" + name + ": '" + v + "'");
-  return out;
-}
-
 Options parse_args(int argc, char** argv) {
-  if (argc < 2) {
-    usage();
-    std::exit(2);
-  }
   Options o;
-  o.mode = argv[1];
-  if (o.mode == "-h" || o.mode == "--help") {
-    usage();
-    std::exit(0);
-  }
-  if (o.mode != "noop" && o.mode != "idle" && o.mode != "free-port") {
-    usage();
-    die("unknown mode '" + o.mode + "'");
-  }
-  for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--", 0) != 0) die("unexpected argument '" + arg + "'");
-    std::string name = arg.substr(2), value;
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name.resize(eq);
-    } else {
-      if (i + 1 >= argc) die("--" + name + " needs a value");
-      value = argv[++i];
-    }
-    if (name == "host") o.host = value;
-    else if (name == "port") o.port = value;
-    else if (name == "user") o.user = value;
-    else if (name == "password") o.password = value;
-    else if (name == "connections") o.connections = parse_long(name, value, 1);
+  // --host, --port, --user, --password, --seconds, --warmup, --threads and --timeout are common.
+  auto own = [&o](const std::string& name, const std::string& value) {
+    if (name == "connections") o.connections = parse_long(name, value, 1);
     else if (name == "depth") o.depth = parse_long(name, value, 1);
-    else if (name == "seconds") o.seconds = parse_double(name, value, 0.001);
-    else if (name == "warmup") o.warmup = parse_double(name, value, 0);
-    else if (name == "threads") o.threads = parse_long(name, value, 1);
     else if (name == "count") o.count = parse_long(name, value, 1);
     else if (name == "pid") o.pid = parse_long(name, value, 1);
     else if (name == "inflight") o.inflight = parse_long(name, value, 1);
-    else if (name == "timeout") o.timeout = parse_double(name, value, 0.001);
-    else die("unknown option --" + name);
-  }
+    else return false;
+    return true;
+  };
+  parse_command_line(argc, argv, usage, {"noop", "idle"}, o, own);
   if (o.mode == "free-port") return o;
-  if (o.port.empty()) die("--port is required");
-  if (o.user.empty()) die("--user is required");
   if (o.mode == "idle") {
     if (o.count == 0) die("--count is required in idle mode");
     if (o.pid == 0) die("--pid is required in idle mode");
@@ -181,19 +118,9 @@ std::string xml_escape(std::string_view s) {
   return out;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-struct StartTag {
-  std::string_view name;
-  std::optional<std::string_view> id;
-  std::optional<std::string_view> error_num;
-  std::optional<std::string_view> error_text;
-};
-
-// Parses the first element's start tag of one message (which may begin with whitespace, an XML
-// declaration or comments). Attribute values are returned raw (entities not decoded), which is
-// fine for ids this tool generates itself. Returns false when no start tag could be read.
-bool parse_start_tag(std::string_view m, StartTag& out) {
+// Reads the first element's start tag of one message (which may begin with whitespace, an XML
+// declaration or comments). Returns false when no start tag could be read.
+bool parse_start_tag(std::string_view m, Tag& out) {
   size_t i = 0, n = m.size();
   for (;;) {
     while (i < n && is_space(m[i])) ++i;
@@ -210,71 +137,11 @@ bool parse_start_tag(std::string_view m, StartTag& out) {
       break;
     }
   }
-  ++i;  // '<'
-  size_t ns = i;
-  while (i < n && !is_space(m[i]) && m[i] != '/' && m[i] != '>') ++i;
-  out.name = m.substr(ns, i - ns);
-  if (out.name.empty()) return false;
-  for (;;) {
-    while (i < n && is_space(m[i])) ++i;
-    if (i >= n || m[i] == '>' || m[i] == '/') return true;
-    size_t as = i;
-    while (i < n && !is_space(m[i]) && m[i] != '=') ++i;
-    std::string_view attr = m.substr(as, i - as);
-    while (i < n && is_space(m[i])) ++i;
-    if (i >= n || m[i] != '=') return false;
-    ++i;
-    while (i < n && is_space(m[i])) ++i;
-    if (i >= n || (m[i] != '"' && m[i] != '\'')) return false;
-    char q = m[i++];
-    size_t vs = i;
-    while (i < n && m[i] != q) ++i;
-    if (i >= n) return false;
-    std::string_view value = m.substr(vs, i - vs);
-    ++i;
-    if (attr == "id") out.id = value;
-    else if (attr == "errorNum") out.error_num = value;
-    else if (attr == "errorText") out.error_text = value;
-  }
+  return read_tag(m, i, out) != std::string_view::npos && !out.name.empty();
 }
 
 // ---------------------------------------------------------------------------------------------
 // Networking
-
-struct Address {
-  sockaddr_storage addr{};
-  socklen_t len = 0;
-};
-
-Address resolve(const std::string& host, const std::string& port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res);
-  if (rc != 0) die("cannot resolve " + host + ":" + port + ": " + gai_strerror(rc));
-  Address a;
-  std::memcpy(&a.addr, res->ai_addr, res->ai_addrlen);
-  a.len = res->ai_addrlen;
-  freeaddrinfo(res);
-  return a;
-}
-
-void raise_nofile() {
-  rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
-  if (rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-      std::fprintf(stderr, "ximss_load: cannot raise RLIMIT_NOFILE: %s\n", std::strerror(errno));
-  }
-}
-
-rlim_t nofile_limit() {
-  rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
-  return rl.rlim_cur;
-}
 
 // VmRSS of a process in KiB, from /proc/PID/status.
 long read_rss_kib(long pid) {
@@ -288,23 +155,6 @@ long read_rss_kib(long pid) {
     }
   }
   die("no VmRSS in /proc/" + std::to_string(pid) + "/status");
-}
-
-// CPU time (user + system) of a process in seconds, from /proc/PID/stat; negative if unreadable.
-double read_cpu_seconds(long pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!f || !std::getline(f, line)) return -1;
-  auto rp = line.rfind(')');  // the command name may contain spaces and parentheses
-  if (rp == std::string::npos) return -1;
-  // After ") ": state(3) ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
-  // utime(14) stime(15).
-  unsigned long long utime = 0, stime = 0;
-  if (std::sscanf(line.c_str() + rp + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-                  &utime, &stime) != 2)
-    return -1;
-  long tck = sysconf(_SC_CLK_TCK);
-  return static_cast<double>(utime + stime) / static_cast<double>(tck > 0 ? tck : 100);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -606,7 +456,7 @@ class Loop {
   // Returns false if the connection was dropped.
   bool on_message(uint32_t idx, std::string_view msg) {
     Conn& c = conns_[idx];
-    StartTag tag;
+    Tag& tag = tag_;
     bool parsed = parse_start_tag(msg, tag);
     if (!parsed) {
       // Whitespace between messages is allowed; anything else unreadable is an error.
@@ -621,21 +471,22 @@ class Loop {
       note_error("unreadable message: " + std::string(msg.substr(0, 120)));
       return true;
     }
-    if (!tag.id) {
+    auto id = tag.attr("id"), error_num = tag.attr("errorNum");
+    if (!id) {
       // Asynchronous message. <bye/> announces that the server closes the connection.
       if (tag.name == "bye") note_error("server sent <bye/>");
       return true;
     }
     if (tag.name != "response") return true;  // a data message before its response
     if (c.state == State::logging_in) {
-      if (*tag.id != "L1") {
-        lost(idx, "unexpected response id '" + std::string(*tag.id) + "' to login");
+      if (*id != "L1") {
+        lost(idx, "unexpected response id '" + std::string(*id) + "' to login");
         return false;
       }
-      if (tag.error_num) {
+      if (error_num) {
         login_finished(idx, false,
-                       "errorNum=" + std::string(*tag.error_num) + " errorText=\"" +
-                           std::string(tag.error_text.value_or("")) + "\"");
+                       "errorNum=" + std::string(*error_num) + " errorText=\"" +
+                           std::string(tag.attr("errorText").value_or("")) + "\"");
         return false;
       }
       login_finished(idx, true, "");
@@ -648,17 +499,17 @@ class Loop {
     char buf[32];
     buf[0] = 'N';
     char* e = std::to_chars(buf + 1, buf + sizeof buf, expected).ptr;
-    if (*tag.id != std::string_view(buf, static_cast<size_t>(e - buf))) {
+    if (*id != std::string_view(buf, static_cast<size_t>(e - buf))) {
       ++mismatches_;
       stats_.id_mismatches.fetch_add(1, std::memory_order_relaxed);
-      note_error("response id '" + std::string(*tag.id) + "', expected '" +
+      note_error("response id '" + std::string(*id) + "', expected '" +
                  std::string(buf, static_cast<size_t>(e - buf)) + "'");
     }
-    if (tag.error_num) {
+    if (error_num) {
       ++error_responses_;
       stats_.error_responses.fetch_add(1, std::memory_order_relaxed);
-      note_error("noop answered errorNum=" + std::string(*tag.error_num) + " errorText=\"" +
-                 std::string(tag.error_text.value_or("")) + "\"");
+      note_error("noop answered errorNum=" + std::string(*error_num) + " errorText=\"" +
+                 std::string(tag.attr("errorText").value_or("")) + "\"");
     }
     if (depth_ > 0 && !stop_sending_) queue_noop(c);  // keep the pipeline full
     return true;
@@ -673,6 +524,7 @@ class Loop {
   std::vector<Conn> conns_;
   Stats& stats_;
   std::vector<char> scratch_;
+  Tag tag_;  // of the message being read; reused, so that its attribute list is not reallocated
   int ep_ = -1;
   std::string login_msg_;
   uint64_t depth_ = 0;
@@ -689,37 +541,23 @@ class Loop {
   std::string first_error_;
 };
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      char b[8];
-      std::snprintf(b, sizeof b, "\\u%04x", c);
-      out += b;
-    } else {
-      out += ch;
-    }
-  }
-  return out + "\"";
-}
-
-Clock::time_point after(Clock::time_point t, double seconds) {
-  return t + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-}
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
+// Raises the open-file limit (one socket per session), saying so when it cannot.
+void raise_nofile_or_warn() {
+  if (!raise_nofile())
+    std::fprintf(stderr, "ximss_load: cannot raise RLIMIT_NOFILE: %s\n", std::strerror(errno));
 }
 
 // ---------------------------------------------------------------------------------------------
 // noop mode
 
+std::string first_error_of(const std::vector<std::unique_ptr<Loop>>& loops) {
+  for (auto& l : loops)
+    if (!l->first_error().empty()) return l->first_error();
+  return "";
+}
+
 int run_noop(const Options& o) {
-  raise_nofile();
+  raise_nofile_or_warn();
   Address addr = resolve(o.host, o.port);
   size_t nthreads = static_cast<size_t>(o.threads);
   std::vector<std::unique_ptr<Stats>> stats;
@@ -757,7 +595,7 @@ int run_noop(const Options& o) {
   };
 
   // Wait until every connection has logged in (or failed).
-  auto login_deadline = after(t_login, o.timeout);
+  auto login_deadline = t_login + to_duration(o.timeout);
   for (;;) {
     bool all = std::all_of(stats.begin(), stats.end(), [](auto& s) {
       return s->done_logging_in.load(std::memory_order_acquire);
@@ -773,14 +611,8 @@ int run_noop(const Options& o) {
   double login_seconds = seconds_since(t_login);
   if (sum(&Stats::login_failures) != 0) {
     finish();
-    std::string why;
-    for (auto& l : loops)
-      if (!l->first_error().empty()) {
-        why = l->first_error();
-        break;
-      }
     die(std::to_string(sum(&Stats::login_failures)) + " of " + std::to_string(o.connections) +
-        " logins failed; first: " + why);
+        " logins failed; first: " + first_error_of(loops));
   }
 
   std::this_thread::sleep_for(std::chrono::duration<double>(o.warmup));
@@ -798,12 +630,7 @@ int run_noop(const Options& o) {
   uint64_t error_responses = sum(&Stats::error_responses);
   uint64_t disconnects = sum(&Stats::disconnects);
   uint64_t errors = mismatches + error_responses + disconnects;
-  std::string first_error;
-  for (auto& l : loops)
-    if (!l->first_error().empty()) {
-      first_error = l->first_error();
-      break;
-    }
+  std::string first_error = first_error_of(loops);
 
   std::printf(
       "{\"mode\":\"noop\",\"connections\":%ld,\"depth\":%ld,\"seconds\":%g,\"threads\":%zu,"
@@ -814,38 +641,17 @@ int run_noop(const Options& o) {
       static_cast<unsigned long long>(errors), static_cast<unsigned long long>(mismatches),
       static_cast<unsigned long long>(error_responses),
       static_cast<unsigned long long>(disconnects));
-  if (cpu0 >= 0 && cpu1 >= 0) {
-    double cpu = cpu1 - cpu0;
-    std::printf(",\"server_cpu_seconds\":%.2f,\"server_cores_used\":%.2f", cpu, cpu / elapsed);
-    if (cpu > 0)
-      std::printf(",\"noops_per_server_cpu_sec\":%.1f", static_cast<double>(noops) / cpu);
-  } else if (o.pid) {
-    std::fprintf(stderr, "ximss_load: cannot read /proc/%ld/stat\n", o.pid);
-  }
-  if (!first_error.empty()) std::printf(",\"first_error\":%s", json_string(first_error).c_str());
-  std::printf("}\n");
-  std::fflush(stdout);
-  if (errors != 0) {
-    std::fprintf(stderr, "ximss_load: %llu errors; first: %s\n",
-                 static_cast<unsigned long long>(errors), first_error.c_str());
-    return 1;
-  }
-  if (noops == 0) {
-    std::fprintf(stderr, "ximss_load: no responses during the measurement\n");
-    return 1;
-  }
-  return 0;
+  double cpu = print_server_cpu(cpu0, cpu1, o.pid, elapsed);
+  if (cpu > 0) std::printf(",\"noops_per_server_cpu_sec\":%.1f", static_cast<double>(noops) / cpu);
+  return finish_json_line(errors, first_error, noops == 0 ? "no responses during the measurement" : "");
 }
 
 // ---------------------------------------------------------------------------------------------
 // idle mode
 
 int run_idle(const Options& o) {
-  raise_nofile();
-  rlim_t lim = nofile_limit();
-  if (lim != RLIM_INFINITY && static_cast<rlim_t>(o.count) + 32 > lim)
-    die("RLIMIT_NOFILE is " + std::to_string(lim) + ", too low for " + std::to_string(o.count) +
-        " sessions (raise the hard limit)");
+  raise_nofile_or_warn();
+  check_nofile(o.count, 32, "sessions");
   Address addr = resolve(o.host, o.port);
   Stats stats;
   Loop loop(o, addr, static_cast<size_t>(o.count), stats);
@@ -853,7 +659,7 @@ int run_idle(const Options& o) {
 
   long rss_before = read_rss_kib(o.pid);
   auto t_login = Clock::now();
-  auto deadline = after(t_login, o.timeout);
+  auto deadline = t_login + to_duration(o.timeout);
   loop.start();
   if (!loop.run_until([&] { return loop.all_logins_finished(); }, deadline))
     die("timed out logging in (" + std::to_string(loop.logged_in()) + " of " +
@@ -873,7 +679,7 @@ int run_idle(const Options& o) {
   // Prove every session is alive: one noop each, all answered without error.
   loop.send_one_noop_each();
   uint64_t want = static_cast<uint64_t>(o.count);
-  auto noop_deadline = after(Clock::now(), o.timeout);
+  auto noop_deadline = Clock::now() + to_duration(o.timeout);
   loop.run_until([&] { return loop.responses() >= want || stats.disconnects.load() != 0; },
                  noop_deadline);
   uint64_t ok = loop.responses() - std::min(loop.responses(), loop.bad_responses());
@@ -887,37 +693,11 @@ int run_idle(const Options& o) {
       "\"per_session_bytes\":%.0f,\"login_seconds\":%.3f,\"noops_ok\":%llu,\"noops_failed\":%llu",
       o.count, rss_before, rss_after, per_session, login_seconds,
       static_cast<unsigned long long>(ok), static_cast<unsigned long long>(failed));
-  if (!loop.first_error().empty())
-    std::printf(",\"first_error\":%s", json_string(loop.first_error()).c_str());
-  std::printf("}\n");
-  std::fflush(stdout);
-  if (failed != 0) {
-    std::fprintf(stderr, "ximss_load: %llu of %ld sessions did not answer a noop; first: %s\n",
-                 static_cast<unsigned long long>(failed), o.count, loop.first_error().c_str());
-    return 1;
-  }
-  return 0;
-}
-
-// ---------------------------------------------------------------------------------------------
-// free-port mode
-
-int run_free_port(const Options& o) {
-  Address a = resolve(o.host, "0");
-  int fd = ::socket(a.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) die("socket: " + errno_text(errno));
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a.addr), a.len) != 0)
-    die("bind: " + errno_text(errno));
-  sockaddr_storage got{};
-  socklen_t len = sizeof got;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&got), &len) != 0)
-    die("getsockname: " + errno_text(errno));
-  ::close(fd);
-  unsigned port = got.ss_family == AF_INET6
-                      ? ntohs(reinterpret_cast<sockaddr_in6*>(&got)->sin6_port)
-                      : ntohs(reinterpret_cast<sockaddr_in*>(&got)->sin_port);
-  std::printf("%u\n", port);
-  return 0;
+  std::string shortfall;
+  if (failed != 0)
+    shortfall = std::to_string(failed) + " of " + std::to_string(o.count) +
+                " sessions did not answer a noop; first: " + loop.first_error();
+  return finish_json_line(0, loop.first_error(), shortfall);
 }
 
 }  // namespace
@@ -926,5 +706,5 @@ int main(int argc, char** argv) {
   Options o = parse_args(argc, argv);
   if (o.mode == "noop") return run_noop(o);
   if (o.mode == "idle") return run_idle(o);
-  return run_free_port(o);
+  return run_free_port(o.host);
 }
