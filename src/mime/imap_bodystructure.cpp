@@ -1,13 +1,13 @@
 #include "mime/imap_bodystructure.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <optional>
 #include <vector>
 
 #include "base/text.hpp"
 #include "mime/gmime_support.hpp"
 #include "mime/imap_envelope.hpp"
+#include "mime/part_bounds.hpp"
 #include "mime/render_state.hpp"
 
 namespace ximssd::mime {
@@ -136,19 +136,6 @@ std::string language(GMimeObject* object) {
   return out.size() > 1 ? out + ")" : "NIL";
 }
 
-// Offsets of the first and last header field that the parse recorded for `object` (-1: none).
-std::pair<int64_t, int64_t> header_offsets(GMimeObject* object) {
-  int64_t first = -1, last = -1;
-  GMimeHeaderList* headers = object ? g_mime_object_get_header_list(object) : nullptr;
-  for (int i = 0; headers && i < g_mime_header_list_get_count(headers); ++i) {
-    int64_t offset = g_mime_header_get_offset(g_mime_header_list_get_header_at(headers, i));
-    if (offset < 0) continue;
-    if (first < 0 || offset < first) first = offset;
-    last = std::max(last, offset);
-  }
-  return {first, last};
-}
-
 // Writes BODY or BODYSTRUCTURE for one message, reading the parts' sizes from the bytes it was
 // parsed from. GMime records where each leaf part's content starts (its content stream is a
 // window on those bytes) and where each header field starts; the rest is found here the way
@@ -156,7 +143,7 @@ std::pair<int64_t, int64_t> header_offsets(GMimeObject* object) {
 // of the multiparts around it.
 class BodyStructureWriter {
  public:
-  BodyStructureWriter(std::string_view raw, bool extensible) : raw_(raw), extensible_(extensible) {}
+  BodyStructureWriter(std::string_view raw, bool extensible) : extensible_(extensible), bounds_(raw) {}
 
   std::string write(GMimeMessage* message) {
     GMimeObject* top = message ? g_mime_message_get_mime_part(message) : nullptr;
@@ -193,9 +180,9 @@ class BodyStructureWriter {
     std::string_view body;
     if (GMIME_IS_MESSAGE_PART(object)) {
       embedded = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
-      body = body_from(message_body_begin(object, owner, embedded));
+      body = bounds_.body_from(bounds_.message_body_begin(object, owner, embedded));
     } else if (GMIME_IS_PART(object)) {
-      body = leaf_body(GMIME_PART(object));
+      body = bounds_.leaf_body(GMIME_PART(object));
     }
 
     if (rfc822) {  // media-message has one spelling, whatever the header's (as in Dovecot)
@@ -230,14 +217,13 @@ class BodyStructureWriter {
   void write_multipart(GMimeMultipart* multipart, int depth) {
     GMimeObject* object = GMIME_OBJECT(multipart);
     // The parser ends each part at a boundary line of any multipart around it.
-    const char* boundary = g_mime_object_get_content_type_parameter(object, "boundary");
-    if (boundary) boundaries_.push_back("--" + std::string(boundary));
+    bool bounded = bounds_.enter_multipart(object);
     out_ += '(';
     int count = g_mime_multipart_get_count(multipart);
     for (int i = 0; i < count; ++i) write_object(g_mime_multipart_get_part(multipart, i), nullptr, depth + 1);
     // RFC 3501 requires at least one part: an empty text/plain one stands for none, as in Dovecot.
     if (count == 0) write_empty_text();
-    if (boundary) boundaries_.pop_back();
+    if (bounded) bounds_.leave_multipart();
     GMimeContentType* type = g_mime_object_get_content_type(object);
     const char* subtype = type ? g_mime_content_type_get_media_subtype(type) : nullptr;
     out_ += ' ' + imap_string(subtype ? subtype : "mixed");
@@ -256,107 +242,10 @@ class BodyStructureWriter {
     out_ += ')';
   }
 
-  // Where a leaf part's content starts: its content stream is a window on the parsed bytes.
-  std::string_view leaf_body(GMimePart* part) const {
-    GMimeDataWrapper* content = g_mime_part_get_content(part);
-    GMimeStream* stream = content ? g_mime_data_wrapper_get_stream(content) : nullptr;
-    if (!stream || stream->bound_start < 0 || static_cast<uint64_t>(stream->bound_start) > raw_.size()) return {};
-    return body_from(static_cast<size_t>(stream->bound_start));
-  }
-
-  // Where the body of a message/rfc822 part (the enclosed message) starts: after the blank line
-  // that ends the part's header, else (a part without header fields, as in multipart/digest) at
-  // the enclosed message's first header field.
-  std::optional<size_t> message_body_begin(GMimeObject* part, GMimeObject* owner, GMimeMessage* embedded) const {
-    int64_t last = std::max(header_offsets(part).second, header_offsets(owner).second);
-    if (last >= 0 && static_cast<uint64_t>(last) < raw_.size()) return header_block_end(static_cast<size_t>(last));
-    if (!embedded) return std::nullopt;
-    int64_t first = header_offsets(GMIME_OBJECT(embedded)).first;
-    int64_t part_first = header_offsets(g_mime_message_get_mime_part(embedded)).first;
-    if (first < 0 || (part_first >= 0 && part_first < first)) first = part_first;
-    if (first < 0 || static_cast<uint64_t>(first) > raw_.size()) return std::nullopt;
-    return static_cast<size_t>(first);
-  }
-
-  // The end of the header block whose last field starts at `last_field`: past that field's
-  // continuation lines and the blank line after them (GMime also ends a header block at the
-  // first line that is not a field, which then starts the body).
-  size_t header_block_end(size_t last_field) const {
-    size_t pos = next_line(last_field);
-    while (pos < raw_.size() && (raw_[pos] == ' ' || raw_[pos] == '\t')) pos = next_line(pos);
-    if (raw_.compare(pos, 1, "\n") == 0) return pos + 1;
-    if (raw_.compare(pos, 2, "\r\n") == 0) return pos + 2;
-    return pos;
-  }
-
-  size_t next_line(size_t pos) const {
-    size_t lf = raw_.find('\n', pos);
-    return lf == std::string_view::npos ? raw_.size() : lf + 1;
-  }
-
-  // The body that starts at `begin`: up to the line break before the next boundary line (that
-  // line break belongs to the boundary, RFC 2046 section 5.1.1), or to the end.
-  std::string_view body_from(std::optional<size_t> begin) const {
-    if (!begin) return {};
-    size_t end = raw_.size();
-    for (size_t pos = *begin; pos < raw_.size() && !boundaries_.empty(); pos = next_line(pos)) {
-      if (raw_.compare(pos, 2, "--") != 0) continue;
-      size_t lf = raw_.find('\n', pos);
-      if (!is_boundary_line(raw_.substr(pos, lf == std::string_view::npos ? std::string_view::npos : lf - pos)))
-        continue;
-      end = pos;
-      if (end > *begin && raw_[end - 1] == '\n') --end;
-      if (end > *begin && raw_[end - 1] == '\r') --end;
-      break;
-    }
-    return raw_.substr(*begin, end - *begin);
-  }
-
-  // As GMime's parser decides: "--boundary" or "--boundary--", then only white space.
-  bool is_boundary_line(std::string_view line) const {
-    for (const std::string& delimiter : boundaries_) {
-      if (line.substr(0, delimiter.size()) != delimiter) continue;
-      std::string_view rest = line.substr(delimiter.size());
-      if (rest.substr(0, 2) == "--" && only_white_space(rest.substr(2))) return true;
-      if (only_white_space(rest)) return true;
-    }
-    return false;
-  }
-
-  static bool only_white_space(std::string_view text) {
-    return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
-  }
-
-  std::string_view raw_;
   bool extensible_;
-  std::vector<std::string> boundaries_;  // "--boundary" of the multiparts around the current part
+  PartBounds bounds_;
   std::string out_;
 };
-
-// True when the content streams of `object`'s leaf parts are windows on `raw` (the message
-// was parsed from these bytes, so the offsets GMime recorded are offsets into them).
-bool parsed_from(GMimeObject* object, std::string_view raw, int depth = 0) {
-  if (!object || depth >= kMaxNesting) return true;
-  if (GMIME_IS_MULTIPART(object)) {
-    for (int i = 0; i < g_mime_multipart_get_count(GMIME_MULTIPART(object)); ++i)
-      if (!parsed_from(g_mime_multipart_get_part(GMIME_MULTIPART(object), i), raw, depth + 1)) return false;
-    return true;
-  }
-  if (GMIME_IS_MESSAGE_PART(object)) {
-    GMimeMessage* message = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
-    return !message || parsed_from(g_mime_message_get_mime_part(message), raw, depth + 1);
-  }
-  if (!GMIME_IS_PART(object)) return true;
-  GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(object));
-  GMimeStream* stream = content ? g_mime_data_wrapper_get_stream(content) : nullptr;
-  if (!stream) return true;
-  if (!GMIME_IS_STREAM_MEM(stream)) return false;
-  GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
-  if (!bytes || bytes->len != raw.size() || stream->bound_start < 0) return false;
-  size_t begin = static_cast<size_t>(stream->bound_start);
-  size_t end = stream->bound_end < 0 ? raw.size() : static_cast<size_t>(stream->bound_end);
-  return begin <= end && end <= raw.size() && std::memcmp(bytes->data + begin, raw.data() + begin, end - begin) == 0;
-}
 
 }  // namespace
 
