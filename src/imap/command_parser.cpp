@@ -238,7 +238,6 @@ Date ArgumentReader::date() {
 }
 
 DateTime ArgumentReader::date_time() {
-  size_t begin = pos_;
   expect('"');
   accept(' ');  // date-day-fixed pads one-digit days with a space
   DateTime t;
@@ -266,7 +265,6 @@ DateTime ArgumentReader::date_time() {
   int zone_minutes = two_digits(59, "expected a zone like +0000");
   t.zone_minutes = sign * (zone_hours * 60 + zone_minutes);
   if (!accept('"')) fail("expected the closing quote of a date-time");
-  (void)begin;
   return t;
 }
 
