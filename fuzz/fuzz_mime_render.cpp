@@ -10,6 +10,7 @@
 #include "mime/email_xml.hpp"
 #include "base/error.hpp"
 #include "mime/imap_bodystructure.hpp"
+#include "mime/imap_section.hpp"
 #include "mime/reply_template.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -21,6 +22,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pugi::xml_document doc;
   if (!doc.load_string(xml.c_str())) __builtin_trap();
   if (ximssd::mime::imap_bodystructure(message, size % 3 == 0).front() != '(') __builtin_trap();
+  // FETCH BODY[section] over the same parse; a part's body lies inside the message.
+  using Text = ximssd::mime::SectionSpec::Text;
+  const ximssd::mime::SectionSpec sections[] = {
+      {{1}, Text::none, {}},       {{2}, Text::none, {}},   {{1, 1}, Text::none, {}}, {{2, 1, 2}, Text::none, {}},
+      {{1}, Text::mime, {}},       {{2}, Text::header, {}}, {{2}, Text::text, {}},
+      {{}, Text::header_fields, {"From", "Subject"}},       {{3, 2}, Text::header_fields_not, {"Date"}}};
+  for (const auto& spec : sections) {
+    auto bytes = ximssd::mime::section_bytes(message, spec);
+    if (bytes && spec.text == Text::none && bytes->size() > size) __builtin_trap();
+  }
   ximssd::mime::TemplateOptions template_options;
   template_options.folder = "INBOX";
   template_options.uid = 1;

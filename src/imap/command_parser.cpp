@@ -272,7 +272,9 @@ Section ArgumentReader::section() {
   expect('[');
   Section s;
   while (is_digit(peek())) {
-    s.part.push_back(nz_number());
+    uint32_t n = nz_number();
+    if (n > 100000 || s.part.size() >= 64) throw SyntaxError("section part number out of range", pos_);
+    s.part.push_back(static_cast<int>(n));
     if (!accept('.')) break;
     if (!is_digit(peek())) {
       if (peek() == ']' || at_end()) fail("expected a section part or text after '.'");
@@ -284,11 +286,14 @@ Section ArgumentReader::section() {
     while (!at_end() && (std::isalpha(static_cast<unsigned char>(peek())) || peek() == '.')) ++pos_;
     std::string text(text_.substr(begin, pos_ - begin));
     for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    bool fields = text == "HEADER.FIELDS" || text == "HEADER.FIELDS.NOT";
-    bool known = fields || text == "HEADER" || text == "TEXT" || (text == "MIME" && !s.part.empty());
-    if (!known) throw SyntaxError("unknown section text", begin);
-    s.text = std::move(text);
-    if (fields) {
+    using Text = Section::Text;
+    if (text == "HEADER.FIELDS") s.text = Text::header_fields;
+    else if (text == "HEADER.FIELDS.NOT") s.text = Text::header_fields_not;
+    else if (text == "HEADER") s.text = Text::header;
+    else if (text == "TEXT") s.text = Text::text;
+    else if (text == "MIME" && !s.part.empty()) s.text = Text::mime;
+    else throw SyntaxError("unknown section text", begin);
+    if (s.text == Text::header_fields || s.text == Text::header_fields_not) {
       sp();
       list_begin();
       for (;;) {

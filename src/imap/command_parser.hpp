@@ -6,6 +6,8 @@
 // what they return; the text must outlive the reader.
 #pragma once
 
+#include "mime/imap_section.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -40,13 +42,9 @@ struct DateTime {
   bool operator==(const DateTime&) const = default;
 };
 
-// A FETCH section ("[1.2.HEADER.FIELDS (DATE FROM)]"), RFC 3501 section-spec.
-struct Section {
-  std::vector<uint32_t> part;          // 1.2 -> {1, 2}; empty for the whole message
-  std::string text;                    // "", HEADER, HEADER.FIELDS, HEADER.FIELDS.NOT, TEXT, MIME
-  std::vector<std::string> fields;     // the header-list of HEADER.FIELDS[.NOT], as sent
-  bool operator==(const Section&) const = default;
-};
+// A FETCH section ("[1.2.HEADER.FIELDS (DATE FROM)]"), RFC 3501 section-spec: the form
+// mime::section_bytes takes.
+using Section = mime::SectionSpec;
 
 struct Partial {  // "<offset.length>"
   uint32_t offset = 0;

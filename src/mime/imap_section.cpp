@@ -14,45 +14,6 @@ namespace ximssd::mime {
 
 namespace {
 
-bool consume(std::string_view& text, std::string_view word) {
-  if (text.size() < word.size() || !iequals(text.substr(0, word.size()), word)) return false;
-  text.remove_prefix(word.size());
-  return true;
-}
-
-// "(A B \"C\")": header field names as atoms or quoted strings.
-std::optional<std::vector<std::string>> parse_field_list(std::string_view text) {
-  if (text.size() < 2 || text.front() != '(' || text.back() != ')') return std::nullopt;
-  text = text.substr(1, text.size() - 2);
-  std::vector<std::string> out;
-  while (!text.empty()) {
-    if (text.front() == ' ') {
-      text.remove_prefix(1);
-      continue;
-    }
-    std::string name;
-    if (text.front() == '"') {
-      size_t i = 1;
-      for (; i < text.size() && text[i] != '"'; ++i) {
-        if (text[i] == '\\' && i + 1 < text.size()) ++i;
-        name.push_back(text[i]);
-      }
-      if (i >= text.size()) return std::nullopt;
-      text.remove_prefix(i + 1);
-    } else {
-      size_t end = text.find(' ');
-      name = std::string(text.substr(0, end));
-      text = end == std::string_view::npos ? std::string_view() : text.substr(end);
-    }
-    // A field name is printable ASCII without ':' (RFC 5322 ftext).
-    if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return c > 32 && c < 127 && c != ':'; }))
-      return std::nullopt;
-    out.push_back(std::move(name));
-  }
-  if (out.empty()) return std::nullopt;
-  return out;
-}
-
 // The header fields of `header` (a header block) whose names are (or, with `exclude`, are
 // not) in `names`, then the blank line.
 std::string filter_fields(std::string_view header, const std::vector<std::string>& names, bool exclude) {
@@ -124,36 +85,6 @@ std::string SectionSpec::to_string() const {
     }
   }
   return out;
-}
-
-std::optional<SectionSpec> parse_section(std::string_view text) {
-  SectionSpec spec;
-  while (!text.empty() && text.front() >= '0' && text.front() <= '9') {
-    size_t end = 0;
-    while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
-    auto n = parse_decimal(text.substr(0, end));
-    if (!n || *n <= 0 || *n > 100000 || spec.part.size() >= 64) return std::nullopt;
-    spec.part.push_back(static_cast<int>(*n));
-    text.remove_prefix(end);
-    if (text.empty()) return spec;
-    if (text.front() != '.') return std::nullopt;
-    text.remove_prefix(1);
-  }
-  if (text.empty()) return spec.part.empty() ? std::optional(spec) : std::nullopt;
-  using Text = SectionSpec::Text;
-  bool fields_not = consume(text, "HEADER.FIELDS.NOT ");
-  if (fields_not || consume(text, "HEADER.FIELDS ")) {
-    spec.text = fields_not ? Text::header_fields_not : Text::header_fields;
-    auto fields = parse_field_list(text);
-    if (!fields) return std::nullopt;
-    spec.fields = std::move(*fields);
-    return spec;
-  }
-  if (iequals(text, "HEADER")) spec.text = Text::header;
-  else if (iequals(text, "TEXT")) spec.text = Text::text;
-  else if (iequals(text, "MIME") && !spec.part.empty()) spec.text = Text::mime;
-  else return std::nullopt;
-  return spec;
 }
 
 std::optional<std::string> section_bytes(std::string_view raw, const SectionSpec& spec) {

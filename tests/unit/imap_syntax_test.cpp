@@ -201,7 +201,7 @@ TEST(ImapParser, FetchBodySectionWithPartial) {
   EXPECT_EQ(a.keyword(), "BODY");
   Section s = a.section();
   EXPECT_TRUE(s.part.empty());
-  EXPECT_EQ(s.text, "HEADER.FIELDS");
+  EXPECT_EQ(s.text, Section::Text::header_fields);
   EXPECT_EQ(s.fields, (std::vector<std::string>{"DATE", "FROM"}));
   auto p = a.partial();
   ASSERT_TRUE(p);
@@ -214,17 +214,17 @@ TEST(ImapParser, FetchBodySectionWithPartial) {
 TEST(ImapParser, FetchSectionsOfParts) {
   ArgumentReader a("BODY.PEEK[1.2.mime] BODY[] BODY[3] BODY[4.TEXT] BODY[MIME]");
   EXPECT_EQ(a.keyword(), "BODY.PEEK");
-  EXPECT_EQ(a.section(), (Section{{1, 2}, "MIME", {}}));
+  EXPECT_EQ(a.section(), (Section{{1, 2}, Section::Text::mime, {}}));
   EXPECT_FALSE(a.partial());
   a.sp();
   EXPECT_EQ(a.keyword(), "BODY");
   EXPECT_EQ(a.section(), Section{});
   a.sp();
   a.keyword();
-  EXPECT_EQ(a.section(), (Section{{3}, "", {}}));
+  EXPECT_EQ(a.section(), (Section{{3}, Section::Text::none, {}}));
   a.sp();
   a.keyword();
-  EXPECT_EQ(a.section(), (Section{{4}, "TEXT", {}}));
+  EXPECT_EQ(a.section(), (Section{{4}, Section::Text::text, {}}));
   a.sp();
   a.keyword();
   EXPECT_THROW(a.section(), SyntaxError);  // MIME needs a part
