@@ -70,8 +70,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   static const std::vector<store::MessageRecord> kRecords = records();
+  static const std::vector<const store::MessageRecord*> kRows = [] {
+    std::vector<const store::MessageRecord*> rows;
+    for (const auto& record : kRecords) rows.push_back(&record);
+    return rows;
+  }();
   SearchContext ctx{
-      .messages = kRecords,
+      .messages = kRows,
       .header_text = [](const store::MessageRecord& m) { return texts()[m.uid == 4 ? 0 : m.uid == 9 ? 1 : 2]; },
       .message_text = [](const store::MessageRecord& m) { return texts()[m.uid == 4 ? 0 : m.uid == 9 ? 1 : 2]; },
       .now = 760200000,

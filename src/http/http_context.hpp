@@ -28,11 +28,13 @@ boost::asio::awaitable<HttpResponse> handle_request(HttpContext& ctx, const Http
 // The handlers the router calls (one file each).
 boost::asio::awaitable<HttpResponse> handle_login(HttpContext& ctx, const HttpRequest& request,
                                                   const RequestTarget& target, const Peer& peer);
-// /Session/<id>/<rest...>: the session is found and its address and cookie checked already.
+// /Session/<id>/<action> for the session's requests: "" or "get" (the long-poll), "sync",
+// "async", "KILL". The session is found and its address and cookie checked already.
 boost::asio::awaitable<HttpResponse> handle_session_request(HttpContext& ctx, const HttpRequest& request,
                                                             const RequestTarget& target,
                                                             std::shared_ptr<ximss::Session> session,
-                                                            const std::vector<std::string>& rest);
+                                                            std::string_view action);
+// /Session/<id>/<rest...> for every other session URL (MIME, UPLOAD, DOWNLOAD, PROFILE...).
 boost::asio::awaitable<HttpResponse> handle_session_url(HttpContext& ctx, const HttpRequest& request,
                                                         const RequestTarget& target,
                                                         std::shared_ptr<ximss::Session> session,

@@ -3,8 +3,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -16,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/websocket_connection.hpp"
+#include "ximss/listener.hpp"
 
 namespace ximssd::http {
 
@@ -26,16 +25,32 @@ namespace beast = boost::beast;
 using asio::awaitable;
 using tcp = asio::ip::tcp;
 
-HttpRequest bare_request() {
-  HttpRequest request;
-  request.version(11);
-  request.keep_alive(false);
-  return request;
+// What a request that cannot be served gets before the connection closes.
+struct Refusal {
+  beast_http::status status;
+  std::string text;
+};
+// For a request that could not be read: a client that went away, or idled out before sending
+// anything, gets no answer.
+std::optional<Refusal> refusal_for(const boost::system::error_code& ec, bool begun) {
+  if (ec == beast_http::error::body_limit) return Refusal{beast_http::status::payload_too_large, "request body too large"};
+  if (ec == beast_http::error::header_limit)
+    return Refusal{beast_http::status::request_header_fields_too_large, "request header too large"};
+  if (ec == beast::error::timeout)
+    return begun ? std::optional(Refusal{beast_http::status::request_timeout, "request not received in time"})
+                 : std::nullopt;
+  if (ec == beast_http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec == asio::error::operation_aborted)
+    return std::nullopt;
+  return Refusal{beast_http::status::bad_request, ec.message()};
 }
 
 template <class Stream>
-awaitable<void> write_and_close(Stream& stream, HttpResponse response) {
-  response.keep_alive(false);
+awaitable<void> refuse_and_close(Stream& stream, const Refusal& refusal) {
+  HttpRequest bare;
+  bare.version(11);
+  bare.keep_alive(false);
+  HttpResponse response = error_response(bare, refusal.status, refusal.text);
   boost::system::error_code ec;
   co_await beast_http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
 }
@@ -84,54 +99,25 @@ awaitable<void> serve_connection(HttpContext& ctx, Stream stream, Peer peer) {
     }
     socket_stream.expires_after(s.read_timeout);
     co_await beast_http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == beast_http::error::body_limit) {
-      co_await write_and_close(stream,
-                               error_response(bare_request(), beast_http::status::payload_too_large, "request body too large"));
-      break;
+    if (!ec) {
+      size_t body_limit = is_upload(parser.get().target()) ? s.max_upload_size : s.max_body_size;
+      if (auto length = parser.content_length(); length && *length > body_limit) ec = beast_http::error::body_limit;
+      parser.body_limit(body_limit);
     }
-    if (ec == beast_http::error::header_limit) {
-      co_await write_and_close(stream, error_response(bare_request(), beast_http::status::request_header_fields_too_large,
-                                                      "request header too large"));
-      break;
+    if (!ec) {
+      const auto& header = parser.get();
+      if (auto expect = header.find(beast_http::field::expect);
+          expect != header.end() && beast::iequals(expect->value(), "100-continue")) {
+        beast_http::response<beast_http::empty_body> proceed{beast_http::status::continue_, header.version()};
+        co_await beast_http::async_write(stream, proceed, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+      }
+      co_await beast_http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     }
-    if (ec == beast::error::timeout && parser.got_some()) {
-      co_await write_and_close(stream, error_response(bare_request(), beast_http::status::request_timeout,
-                                                      "request not received in time"));
-      break;
-    }
-    if (ec == beast_http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
-        ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
-      break;
     if (ec) {
-      co_await write_and_close(stream, error_response(bare_request(), beast_http::status::bad_request, ec.message()));
+      if (auto refusal = refusal_for(ec, parser.got_some())) co_await refuse_and_close(stream, *refusal);
       break;
     }
-    auto& header = parser.get();
-    size_t body_limit = is_upload(header.target()) ? s.max_upload_size : s.max_body_size;
-    if (auto length = parser.content_length(); length && *length > body_limit) {
-      co_await write_and_close(stream,
-                               error_response(bare_request(), beast_http::status::payload_too_large, "request body too large"));
-      break;
-    }
-    parser.body_limit(body_limit);
-    if (auto expect = header.find(beast_http::field::expect);
-        expect != header.end() && beast::iequals(expect->value(), "100-continue")) {
-      beast_http::response<beast_http::empty_body> proceed{beast_http::status::continue_, header.version()};
-      co_await beast_http::async_write(stream, proceed, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
-    }
-    co_await beast_http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == beast_http::error::body_limit) {
-      co_await write_and_close(stream,
-                               error_response(bare_request(), beast_http::status::payload_too_large, "request body too large"));
-      break;
-    }
-    if (ec == beast::error::timeout) {
-      co_await write_and_close(stream, error_response(bare_request(), beast_http::status::request_timeout,
-                                                      "request not received in time"));
-      break;
-    }
-    if (ec) break;
     first = false;
     HttpRequest request = parser.release();
 
@@ -146,7 +132,7 @@ awaitable<void> serve_connection(HttpContext& ctx, Stream stream, Peer peer) {
 
     if (beast::websocket::is_upgrade(request)) {
       if (request.target() != "/ximss") {
-        co_await write_and_close(stream, error_response(request, beast_http::status::not_found, "no such WebSocket"));
+        co_await refuse_and_close(stream, Refusal{beast_http::status::not_found, "no such WebSocket"});
         break;
       }
       socket_stream.expires_never();
@@ -171,17 +157,8 @@ awaitable<void> serve_connection(HttpContext& ctx, Stream stream, Peer peer) {
 }
 
 Peer peer_of(const tcp::socket& socket, bool tls) {
-  Peer peer;
-  peer.tls = tls;
-  boost::system::error_code ec;
-  auto endpoint = socket.remote_endpoint(ec);
-  if (ec) return peer;
-  auto address = endpoint.address();
-  if (address.is_v6() && address.to_v6().is_v4_mapped())
-    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-  peer.ip = address.to_string();
-  peer.loopback = address.is_loopback();
-  return peer;
+  auto address = ximss::peer_address(socket);
+  return Peer{std::move(address.ip), address.loopback, tls};
 }
 
 awaitable<void> serve_plain(HttpContext& ctx, tcp::socket socket) {
@@ -204,19 +181,10 @@ awaitable<void> serve_tls(HttpContext& ctx, tcp::socket socket, asio::ssl::conte
   co_await serve_connection(ctx, std::move(stream), std::move(peer));
 }
 
-awaitable<void> accept_loop(asio::io_context& io, std::shared_ptr<tcp::acceptor> acceptor, HttpContext& ctx,
-                            asio::ssl::context* tls) {
-  for (;;) {
-    boost::system::error_code ec;
-    tcp::socket socket =
-        co_await acceptor->async_accept(asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (ec == asio::error::operation_aborted) co_return;
-      spdlog::warn("http: accept failed: {}", ec.message());
-      asio::steady_timer pause(io, std::chrono::milliseconds(100));
-      co_await pause.async_wait(asio::use_awaitable);
-      continue;
-    }
+}  // namespace
+
+void listen_http(asio::io_context& io, const tcp::endpoint& endpoint, HttpContext& ctx, asio::ssl::context* tls) {
+  ximss::listen_tcp(io, endpoint, tls ? "https" : "http", [&ctx, tls](tcp::socket socket) {
     auto executor = socket.get_executor();
     auto log_failure = [](std::exception_ptr e) {
       if (!e) return;
@@ -230,18 +198,7 @@ awaitable<void> accept_loop(asio::io_context& io, std::shared_ptr<tcp::acceptor>
       asio::co_spawn(executor, serve_tls(ctx, std::move(socket), *tls), log_failure);
     else
       asio::co_spawn(executor, serve_plain(ctx, std::move(socket)), log_failure);
-  }
-}
-
-}  // namespace
-
-void listen_http(asio::io_context& io, const tcp::endpoint& endpoint, HttpContext& ctx, asio::ssl::context* tls) {
-  auto acceptor = std::make_shared<tcp::acceptor>(io);
-  acceptor->open(endpoint.protocol());
-  acceptor->set_option(tcp::acceptor::reuse_address(true));
-  acceptor->bind(endpoint);
-  acceptor->listen(asio::socket_base::max_listen_connections);
-  asio::co_spawn(io, accept_loop(io, acceptor, ctx, tls), asio::detached);
+  });
 }
 
 }  // namespace ximssd::http

@@ -7,6 +7,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "base/text.hpp"
+
 namespace ximssd::http {
 
 namespace {
@@ -18,6 +20,20 @@ constexpr size_t kMaxUnsent = 10000;
 HttpBinding::HttpBinding(std::shared_ptr<ximss::Session> session, ximss::ConnectionState state)
     : session_(std::move(session)), state_(std::move(state)) {
   touch();
+}
+
+std::optional<std::string> HttpBinding::replay(const std::optional<std::string>& req_seq) const {
+  if (!req_seq || !last_req_seq_) return std::nullopt;
+  if (*req_seq == *last_req_seq_) return last_reply_;
+  // reqSeq grows by one per POST.
+  auto n = parse_decimal(*req_seq), last = parse_decimal(*last_req_seq_);
+  if (n && last && *n < *last) return "<XIMSS/>";
+  return std::nullopt;
+}
+
+void HttpBinding::remember(std::optional<std::string> req_seq, std::string reply) {
+  last_req_seq_ = std::move(req_seq);
+  last_reply_ = std::move(reply);
 }
 
 void HttpBinding::wake(const std::shared_ptr<PollWaiter>& waiter) {

@@ -45,9 +45,11 @@ class HttpBinding {
   const std::shared_ptr<ximss::Session>& session() const { return session_; }
   // The state the session's requests run with. Touched only inside the session's gate.
   ximss::ConnectionState& state() { return state_; }
-  // The last reqSeq seen and the reply it got (inside the gate).
-  std::optional<std::string> last_req_seq;
-  std::string last_reply;
+  // Inside the gate: the reply a batch numbered `req_seq` gets without running (a retry of the
+  // last batch gets its stored reply; an older batch, arriving late, has run already and gets
+  // an empty one), or nullopt when it is to run; and the reply of the batch that ran.
+  std::optional<std::string> replay(const std::optional<std::string>& req_seq) const;
+  void remember(std::optional<std::string> req_seq, std::string reply);
 
   // Thread-safe: queues an asynchronous message and wakes the waiting poll.
   void push_async(std::string message);
@@ -74,6 +76,8 @@ class HttpBinding {
 
   std::shared_ptr<ximss::Session> session_;
   ximss::ConnectionState state_;
+  std::optional<std::string> last_req_seq_;
+  std::string last_reply_;
   std::atomic<bool> ended_{false};
   std::atomic<int64_t> last_activity_;
 

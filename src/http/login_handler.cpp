@@ -10,8 +10,8 @@
 #include "base/base64.hpp"
 #include "base/random.hpp"
 #include "base/text.hpp"
-#include "formats/xml/request_parser.hpp"
 #include "http/http_context.hpp"
+#include "http/ximss_batch.hpp"
 #include "ximss/message_runner.hpp"
 #include "ximss/ops/common.hpp"
 
@@ -20,10 +20,6 @@ namespace ximssd::http {
 namespace {
 
 using boost::asio::awaitable;
-
-std::string envelope(std::string_view content) {
-  return content.empty() ? "<XIMSS/>" : "<XIMSS>" + std::string(content) + "</XIMSS>";
-}
 
 struct Credentials {
   std::string user, password, nonce, auth_data, session_id;
@@ -53,7 +49,7 @@ HttpResponse failure(const HttpRequest& request, const RequestTarget& target, co
   std::string reply;
   ximss::MessageOutput out(reply, false);
   ximss::write_response(out, "", &error, -1);
-  return xml_response(request, envelope(reply));
+  return xml_response(request, ximss_envelope(reply));
 }
 
 ximss::ConnectionState fresh_state(const Peer& peer) {
@@ -70,16 +66,15 @@ HttpResponse logged_in(HttpContext& ctx, const HttpRequest& request, const Reque
                        ximss::ConnectionState state, std::string output) {
   bool ip_watch = !target.flag("DisableIPWatch");
   bool use_cookie = target.flag("EnableUseCookie") && !target.flag("DisableUseCookie");
-  std::string cookie_name, cookie;
+  // The cookie is named after the session's counter, so that sessions in one browser keep
+  // their own cookies; its value is the secret.
+  std::string cookie;
   if (use_cookie) {
-    // Named after the session's counter, so that sessions in one browser do not overwrite
-    // each other's cookie; the value is the secret.
     const std::string& url_id = state.session->url_id();
-    cookie_name = "ximss_" + url_id.substr(0, url_id.find('-'));
-    cookie = cookie_name + "=" + random_alnum(32);
+    cookie = "ximss_" + url_id.substr(0, url_id.find('-')) + "=" + random_alnum(32);
   }
   auto binding = ctx.sessions.bind(std::move(state), ip_watch, cookie);
-  auto response = xml_response(request, envelope(output));
+  auto response = xml_response(request, ximss_envelope(output));
   if (use_cookie)
     response.set(beast_http::field::set_cookie,
                  cookie + "; Path=/Session/" + binding->session()->url_id() + "/; HttpOnly; SameSite=Strict" +
@@ -90,19 +85,12 @@ HttpResponse logged_in(HttpContext& ctx, const HttpRequest& request, const Reque
 // A POSTed batch without credentials: pre-login requests (a `login` among them logs in).
 awaitable<HttpResponse> run_prelogin_batch(HttpContext& ctx, const HttpRequest& request, const RequestTarget& target,
                                            const Peer& peer) {
-  xml::ParsedDocument doc;
+  auto batch = read_batch(request.body(), ctx.ximss.settings.max_depth);
+  if (!batch.doc) co_return xml_response(request, ximss_envelope(batch.error));
   std::string reply;
   ximss::MessageOutput out(reply, false);
-  if (auto error = xml::parse_message(request.body(), xml::RequestLimits{ctx.ximss.settings.max_depth}, doc)) {
-    ximss::write_protocol_error(out, error->code, error->text, error->id);
-    co_return xml_response(request, envelope(reply));
-  }
-  if (std::string_view(doc.root.name()) != "XIMSS") {
-    ximss::write_protocol_error(out, ErrorCode::malformedMessage, "the body is not a <XIMSS> document", "");
-    co_return xml_response(request, envelope(reply));
-  }
   auto state = fresh_state(peer);
-  for (auto child : doc.root.children()) {
+  for (auto child : batch.doc->root.children()) {
     if (child.type() != pugi::node_element) continue;
     // A SASL exchange needs a connection to continue on: over HTTP only `login` with a password.
     if (std::string_view(child.name()) == "login" && child.attribute("method")) {
@@ -115,7 +103,7 @@ awaitable<HttpResponse> run_prelogin_batch(HttpContext& ctx, const HttpRequest& 
     if (state.session) break;
   }
   if (state.session) co_return logged_in(ctx, request, target, std::move(state), std::move(reply));
-  co_return xml_response(request, envelope(reply));
+  co_return xml_response(request, ximss_envelope(reply));
 }
 
 // sessionid=S: the live session S of this client is confirmed (its `session` message again);
@@ -124,24 +112,24 @@ awaitable<HttpResponse> resume(HttpContext& ctx, const HttpRequest& request, con
                                const Peer& peer, const std::string& session_id) {
   auto old = ctx.sessions.find(session_id);
   auto session = old ? old->session() : nullptr;
-  if (!session || old->ended() || (session->ip_watch && session->client_ip() != peer.ip))
+  if (!session || old->ended() || !session->reachable_from(peer.ip))
     co_return failure(request, target, Failure(ErrorCode::authenticationFailed, "unknown or expired session"));
+  bool kill_old = target.flag("killOld");
+  auto state = fresh_state(peer);
+  if (kill_old) {
+    state.session = ctx.ximss.sessions.create(session->account(), peer.ip, ctx.ximss.settings.idle_timeout);
+    state.session->client_version = session->client_version;
+    ctx.sessions.end(session_id);
+    spdlog::info("http: session {} replaced by {}", ximss::log_name(session_id),
+                 ximss::log_name(state.session->url_id()));
+  } else {
+    state.session = session;
+  }
   std::string reply;
   ximss::MessageOutput out(reply, false);
-  if (!target.flag("killOld")) {
-    auto state = fresh_state(peer);
-    state.session = session;
-    ximss::Request r{ctx.ximss, state, pugi::xml_node(), "", out};
-    ximss::ops::write_session_message(r);
-    co_return xml_response(request, envelope(reply));
-  }
-  auto state = fresh_state(peer);
-  state.session = ctx.ximss.sessions.create(session->account(), peer.ip, ctx.ximss.settings.idle_timeout);
-  state.session->client_version = session->client_version;
-  ctx.sessions.end(session_id);
   ximss::Request r{ctx.ximss, state, pugi::xml_node(), "", out};
   ximss::ops::write_session_message(r);
-  spdlog::info("http: session {} replaced by {}", ximss::log_name(session_id), ximss::log_name(state.session->url_id()));
+  if (!kill_old) co_return xml_response(request, ximss_envelope(reply));
   co_return logged_in(ctx, request, target, std::move(state), std::move(reply));
 }
 

@@ -45,12 +45,15 @@ boost::asio::awaitable<HttpResponse> handle_request(HttpContext& ctx, const Http
   if (first == "Session") {
     if (segments->size() < 2) co_return session_gone(request);
     auto session = ctx.ximss.sessions.find((*segments)[1]);
-    if (!session || session->killed()) co_return session_gone(request);
-    if (session->ip_watch && session->client_ip() != peer.ip) co_return session_gone(request);
+    if (!session || session->killed() || !session->reachable_from(peer.ip)) co_return session_gone(request);
     if (!session->cookie.empty() && !has_cookie(request, session->cookie)) co_return session_gone(request);
+    // Any request of an HTTP session keeps it alive.
+    if (auto binding = ctx.sessions.find(session->url_id())) binding->touch();
     std::vector<std::string> rest(segments->begin() + 2, segments->end());
-    if (rest.empty() || rest.size() == 1)
-      co_return co_await handle_session_request(ctx, request, *target, std::move(session), rest);
+    std::string_view action = rest.size() == 1 ? std::string_view(rest.front()) : std::string_view();
+    if (rest.size() <= 1 &&
+        (action.empty() || action == "get" || action == "sync" || action == "async" || action == "KILL"))
+      co_return co_await handle_session_request(ctx, request, *target, std::move(session), action);
     co_return co_await handle_session_url(ctx, request, *target, std::move(session), rest);
   }
 

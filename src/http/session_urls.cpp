@@ -13,6 +13,7 @@
 #include "http/http_context.hpp"
 #include "http/session_url.hpp"
 #include "mime/form_data.hpp"
+#include "mime/vcard_xml.hpp"
 #include "mime/part_url.hpp"
 #include "ximss/ops/common.hpp"
 
@@ -96,24 +97,11 @@ awaitable<HttpResponse> mime_part(HttpContext& ctx, const HttpRequest& request, 
   co_return ranged_response(request, target, std::move(part->data), part->content_type);
 }
 
-// "type/subtype; charset=x" into the uploaded file's fields.
 void set_content_type(mime::UploadedFile& file, std::string_view content_type) {
-  std::string_view main = content_type.substr(0, content_type.find(';'));
-  size_t slash = main.find('/');
-  file.type = ascii_lower(trim_whitespace(main.substr(0, slash)));
-  file.subtype = slash == std::string_view::npos ? "" : ascii_lower(trim_whitespace(main.substr(slash + 1)));
-  if (file.type.empty() || file.subtype.empty()) {
-    file.type = "application";
-    file.subtype = "octet-stream";
-  }
-  std::string lower = ascii_lower(content_type);
-  if (size_t at = lower.find("charset="); at != std::string::npos) {
-    std::string_view value = std::string_view(content_type).substr(at + 8);
-    value = value.substr(0, value.find(';'));
-    std::string charset = trim_whitespace(value);
-    if (charset.size() >= 2 && charset.front() == '"' && charset.back() == '"') charset = charset.substr(1, charset.size() - 2);
-    file.charset = charset;
-  }
+  auto media = mime::parse_media_type(content_type);
+  file.type = std::move(media.type);
+  file.subtype = std::move(media.subtype);
+  file.charset = std::move(media.charset);
 }
 
 awaitable<HttpResponse> upload(HttpContext& ctx, const HttpRequest& request, std::shared_ptr<ximss::Session> session,
@@ -174,41 +162,45 @@ awaitable<HttpResponse> download(HttpContext&, const HttpRequest& request, const
   co_return ranged_response(request, target, std::move(file->data), type);
 }
 
-// The account's public vCard: its name and address.
-std::vector<std::pair<std::string, std::string>> public_card(const store::AccountRecord& account) {
+// The account's public vCard (its name and address), written by the same code as every vCard.
+std::string public_card(const store::AccountRecord& account) {
   std::string name = account.real_name.empty() ? account.address() : account.real_name;
-  return {{"VERSION", "3.0"}, {"FN", name}, {"N", name + ";;;;"}, {"EMAIL", account.address()}};
+  pugi::xml_document doc;
+  auto card = doc.append_child("vCard");
+  card.append_child("FN").text().set(name.c_str());
+  card.append_child("N").append_child("FAMILY").text().set(name.c_str());
+  auto email = card.append_child("EMAIL");
+  email.append_child("INTERNET");
+  email.append_child("USERID").text().set(account.address().c_str());
+  return mime::card_text(card);
 }
 
-std::string vcard_escape(std::string_view value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\n') out += "\\n";
-    else if (c == ',' || c == '\\') (out += '\\') += c;
-    else if (c != '\r') out += c;
-  }
-  return out;
-}
-
+// PROFILE/[property[/index]]: the whole card, or the `index`th value of one property.
 HttpResponse profile(const HttpRequest& request, const ximss::Session& session, const std::vector<std::string>& rest) {
-  auto card = public_card(session.account());
+  std::string card = public_card(session.account());
   std::string property = rest.size() > 1 ? rest[1] : "";
-  if (property.empty()) {
-    std::string text = "BEGIN:VCARD\r\n";
-    for (const auto& [name, value] : card)
-      text += name + ((name == "N" || name == "VERSION") ? ":" + value : ":" + vcard_escape(value)) + "\r\n";
-    text += "END:VCARD\r\n";
-    return make_response(request, beast_http::status::ok, "text/vcard; charset=utf-8", text);
-  }
+  if (property.empty()) return make_response(request, beast_http::status::ok, "text/vcard; charset=utf-8", card);
   size_t index = 0;
   if (rest.size() > 2 && !rest[2].empty()) {
     auto n = parse_decimal(rest[2]);
     // PROFILE/PHOTO/avatar: a file name where the index may stand.
     if (n && *n >= 0) index = static_cast<size_t>(*n);
   }
-  for (const auto& [name, value] : card) {
-    if (!iequals(name, property)) continue;
-    if (index-- == 0) return make_response(request, beast_http::status::ok, "text/plain; charset=utf-8", value);
+  // Content lines, unfolded: NAME[;params]:value.
+  std::string unfolded;
+  for (size_t i = 0; i < card.size(); ++i) {
+    if (card.compare(i, 3, "\r\n ") == 0) i += 2;
+    else unfolded += card[i];
+  }
+  std::string_view lines = unfolded;
+  while (!lines.empty()) {
+    size_t end = lines.find("\r\n");
+    std::string_view line = lines.substr(0, end);
+    lines = end == std::string_view::npos ? std::string_view() : lines.substr(end + 2);
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos || !iequals(line.substr(0, std::min(colon, line.find(';'))), property)) continue;
+    if (index-- == 0)
+      return make_response(request, beast_http::status::ok, "text/plain; charset=utf-8", std::string(line.substr(colon + 1)));
   }
   return not_found(request, "the public profile has no such value");
 }
@@ -218,7 +210,6 @@ HttpResponse profile(const HttpRequest& request, const ximss::Session& session, 
 awaitable<HttpResponse> handle_session_url(HttpContext& ctx, const HttpRequest& request, const RequestTarget& target,
                                            std::shared_ptr<ximss::Session> session,
                                            const std::vector<std::string>& rest) {
-  if (auto binding = ctx.sessions.find(session->url_id())) binding->touch();
   const std::string& kind = rest.front();
   if (kind == "UPLOAD") co_return co_await upload(ctx, request, std::move(session), rest);
   if (request.method() != beast_http::verb::get && request.method() != beast_http::verb::head)

@@ -32,12 +32,7 @@ class WebSocketXimss : public std::enable_shared_from_this<WebSocketXimss<Stream
     state_.tls_active = peer.tls;
   }
 
-  ~WebSocketXimss() {
-    if (state_.session) {
-      state_.session->detach();
-      ctx_.ximss.sessions.remove(state_.session->url_id());
-    }
-  }
+  ~WebSocketXimss() { end_session(); }
 
   // Accepts the upgrade `request` and serves the socket until it closes.
   static boost::asio::awaitable<void> serve(HttpContext& ctx, Stream stream, HttpRequest request, Peer peer) {
@@ -48,12 +43,8 @@ class WebSocketXimss : public std::enable_shared_from_this<WebSocketXimss<Stream
  private:
   boost::asio::awaitable<void> run(HttpRequest request) {
     namespace websocket = boost::beast::websocket;
-    websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = ctx_.settings.read_timeout;
     // Until login a socket may stay silent for the login timeout, as a TCP connection may.
-    timeouts.idle_timeout = ctx_.ximss.settings.login_timeout;
-    timeouts.keep_alive_pings = false;
-    ws_.set_option(timeouts);
+    set_idle_timeout(ctx_.ximss.settings.login_timeout);
     ws_.read_message_max(ctx_.ximss.settings.max_message_size);
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& response) { response.set(boost::beast::http::field::server, "ximssd"); }));
@@ -91,11 +82,7 @@ class WebSocketXimss : public std::enable_shared_from_this<WebSocketXimss<Stream
       errors_in_a_row = outcome == ximss::RunOutcome::protocol_error ? errors_in_a_row + 1 : 0;
       if (state_.session && !attached_) attach();
       if (state_.after == ximss::ConnectionState::After::close || errors_in_a_row >= ctx_.ximss.settings.max_errors) {
-        // The session ends now, not when the peer gets round to closing its side.
-        if (state_.session) {
-          state_.session->detach();
-          ctx_.ximss.sessions.remove(state_.session->url_id());
-        }
+        end_session();  // now, not when the peer gets round to closing its side
         break;
       }
       state_.after = ximss::ConnectionState::After::nothing;  // starttls has no meaning here
@@ -113,13 +100,25 @@ class WebSocketXimss : public std::enable_shared_from_this<WebSocketXimss<Stream
     wakeup_.cancel();
   }
 
-  void attach() {
-    attached_ = true;
+  // A socket silent this long is closed (the session's idle timeout, once there is one).
+  void set_idle_timeout(std::chrono::seconds idle) {
     boost::beast::websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = ctx_.settings.read_timeout;
-    timeouts.idle_timeout = state_.session->idle_timeout.load();
+    timeouts.idle_timeout = idle;
     timeouts.keep_alive_pings = false;
     ws_.set_option(timeouts);
+  }
+
+  // The session is forgotten: no more async messages, and its URLs answer 550.
+  void end_session() {
+    if (!state_.session) return;
+    state_.session->detach();
+    ctx_.ximss.sessions.remove(state_.session->url_id());
+  }
+
+  void attach() {
+    attached_ = true;
+    set_idle_timeout(state_.session->idle_timeout.load());
     std::weak_ptr<WebSocketXimss> weak = this->shared_from_this();
     auto executor = ws_.get_executor();
     state_.session->executor = executor;

@@ -65,10 +65,10 @@ std::optional<SortKey> cached_key(const store::MessageRecord& m, std::string_vie
   if (field_is(field, "Date")) return SortKey{m.header.sent_date.value_or(m.internal_date), {}};
   if (field_is(field, "Subject")) return SortKey{0, ascii_lower(m.header.subject)};
   if (field_is(field, "Message-ID")) return SortKey{0, m.header.message_id};
+  std::string_view address_only = mime::address_only_field(field);
   for (auto [name, cached] : {std::pair{"From", &m.header.from}, {"To", &m.header.to}, {"Cc", &m.header.cc}}) {
     if (field_is(field, name)) return SortKey{0, ascii_lower(first_address_key(*cached, false))};
-    if (field.size() > 2 && field_is(field.substr(2), name) && (field[0] == 'E' || field[0] == 'e') && field[1] == '-')
-      return SortKey{0, ascii_lower(first_address_key(*cached, true))};
+    if (field_is(address_only, name)) return SortKey{0, ascii_lower(first_address_key(*cached, true))};
   }
   return std::nullopt;
 }
@@ -78,9 +78,10 @@ std::optional<ViewerField> cached_viewer_field(const store::MessageRecord& m, co
   if (m.header.header_size <= 0) return std::nullopt;  // a row written without cached fields
   if (field_is(field, "Subject")) return ViewerField{field, to_valid_utf8(m.header.subject), {}};
   if (field_is(field, "Date") && m.header.sent_date) return ViewerField{field, {}, m.header.sent_date};
+  std::string_view address_only = mime::address_only_field(field);
   for (auto [name, cached] : {std::pair{"From", &m.header.from}, {"To", &m.header.to}, {"Cc", &m.header.cc}}) {
     if (field_is(field, name)) return ViewerField{field, mime::address_field_value(*cached, false), {}};
-    if (field.size() > 2 && field_is(field.substr(2), name) && (field[0] == 'E' || field[0] == 'e') && field[1] == '-')
+    if (field_is(address_only, name))
       return ViewerField{field, mime::address_field_value(*cached, true), {}, mime::address_entries(*cached)};
   }
   return std::nullopt;
@@ -112,9 +113,9 @@ std::shared_ptr<const MailboxSnapshot> MessageService::snapshot(int64_t mailbox_
 }
 
 void MessageService::match_filter(FolderView& view, const std::vector<const store::MessageRecord*>& messages) {
-  std::vector<store::MessageRecord> undecided;
+  std::vector<const store::MessageRecord*> undecided;
   for (const auto* m : messages)
-    if (!view.filter_matches.contains(m->uid)) undecided.push_back(*m);
+    if (!view.filter_matches.contains(m->uid)) undecided.push_back(m);
   if (undecided.empty()) return;
   search::SearchQuery query;
   query.root.kind = search::SearchKeyKind::and_;
@@ -132,8 +133,8 @@ void MessageService::match_filter(FolderView& view, const std::vector<const stor
   search::SearchContext context{undecided,
                                 [this](const store::MessageRecord& m) { return header_text(m); },
                                 [this](const store::MessageRecord& m) { return message_text(m); }};
-  for (const auto& m : undecided) view.filter_matches[m.uid] = false;
-  for (size_t i : search::evaluate(query, context)) view.filter_matches[undecided[i].uid] = true;
+  for (const auto* m : undecided) view.filter_matches[m->uid] = false;
+  for (size_t i : search::evaluate(query, context)) view.filter_matches[undecided[i]->uid] = true;
 }
 
 std::vector<const store::MessageRecord*> MessageService::arrange(FolderView& view, const MailboxSnapshot& snapshot) {
@@ -382,12 +383,12 @@ search::SearchProgress MessageService::search(const Actor& actor, const FolderVi
   auto ref = current_mailbox(actor, view, right::read);
   auto shared = snapshot(ref.record->id);
   // The messages searched, in view order; sequence numbers are their places in this list.
-  std::vector<store::MessageRecord> candidates;
+  std::vector<const store::MessageRecord*> candidates;
   std::vector<size_t> candidate_positions;
   for (size_t position : positions) {
     if (position >= view.uids.size()) continue;
     if (const auto* m = shared->find_with_texts(view.uids[position])) {
-      candidates.push_back(*m);
+      candidates.push_back(m);
       candidate_positions.push_back(position);
     }
   }
@@ -427,7 +428,7 @@ MailboxChanges MessageService::mailbox_changes(const Actor& actor, const FolderV
   }
   MailboxChanges out;
   auto& changes = out.changes;
-  for (const auto& m : store_.reader().list_message_summaries(box.id)) {
+  for (const auto& m : store_.reader().list_message_keys(box.id)) {
     if (m.modseq <= since) continue;
     bool added = m.uid >= known_uid_next;
     if (added && time_from && m.internal_date < *time_from) continue;
@@ -470,7 +471,7 @@ awaitable<size_t> MessageService::expunge(const Actor& actor, const FolderView& 
   int64_t mailbox_id = ref.record->id;
   auto erased = co_await store_.write<std::vector<int64_t>>([&](store::Repository& db) {
     std::vector<int64_t> deleted;
-    for (const auto& m : db.list_message_summaries(mailbox_id))
+    for (const auto& m : db.list_message_keys(mailbox_id))
       if (m.flags & kDeleted) deleted.push_back(m.uid);
     return db.erase_messages(mailbox_id, deleted);
   });
@@ -515,7 +516,7 @@ awaitable<size_t> MessageService::empty_mailbox(const Actor& actor, std::string 
   int64_t mailbox_id = ref.record->id;
   auto erased = co_await store_.write<std::vector<int64_t>>([&](store::Repository& db) {
     std::vector<int64_t> old;
-    for (const auto& m : db.list_message_summaries(mailbox_id))
+    for (const auto& m : db.list_message_keys(mailbox_id))
       if (!before || m.internal_date < *before) old.push_back(m.uid);
     return db.erase_messages(mailbox_id, old);
   });

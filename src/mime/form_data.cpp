@@ -2,6 +2,7 @@
 
 #include <gmime/gmime.h>
 
+#include "base/text.hpp"
 #include "mime/gmime_support.hpp"
 #include "mime/part_content.hpp"
 
@@ -18,6 +19,20 @@ std::string form_boundary(std::string_view content_type) {
 }
 
 }  // namespace
+
+MediaType parse_media_type(std::string_view content_type) {
+  MediaType out{"application", "octet-stream", ""};
+  if (content_type.find('/') == std::string_view::npos) return out;
+  ensure_gmime();
+  auto type = GPtr<GMimeContentType>(g_mime_content_type_parse(nullptr, std::string(content_type).c_str()));
+  const char* media = type ? g_mime_content_type_get_media_type(type.get()) : nullptr;
+  const char* subtype = type ? g_mime_content_type_get_media_subtype(type.get()) : nullptr;
+  if (!media || !*media || !subtype || !*subtype) return out;
+  out.type = ascii_lower(media);
+  out.subtype = ascii_lower(subtype);
+  if (const char* charset = g_mime_content_type_get_parameter(type.get(), "charset")) out.charset = charset;
+  return out;
+}
 
 // The body is split at its boundaries here rather than by GMime's parser: GMime reads a field
 // whose own type is message/* or multipart/* as a structure and writes it back altered, and an
@@ -51,12 +66,7 @@ std::optional<FormField> form_field(std::string_view content_type, std::string_v
       if (field && name == field) {
         FormField out;
         out.data = std::string(part.substr(std::min(header_end, part.size())));
-        if (g_mime_object_get_header(object, "Content-Type")) {
-          GMimeContentType* t = g_mime_object_get_content_type(object);
-          out.content_type = take_gstring(g_mime_content_type_get_mime_type(t));
-          if (const char* charset = g_mime_content_type_get_parameter(t, "charset"))
-            out.content_type += std::string("; charset=") + charset;
-        }
+        if (const char* type = g_mime_object_get_header(object, "Content-Type")) out.content_type = type;
         if (const char* file = g_mime_object_get_content_disposition_parameter(object, "filename")) out.file_name = file;
         return out;
       }

@@ -9,10 +9,17 @@
 namespace ximssd::mime {
 
 struct FormField {
-  std::string data;          // the field's bytes, decoded from any transfer encoding
-  std::string content_type;  // its Content-Type ("type/subtype[; charset=..]"), "" when absent
+  std::string data;          // the field's bytes as sent
+  std::string content_type;  // its Content-Type value, "" when absent
   std::string file_name;     // its filename parameter, "" when absent
 };
+
+// A Content-Type value as GMime reads it: type and subtype in lower case
+// (application/octet-stream when the value names none), and the charset parameter.
+struct MediaType {
+  std::string type, subtype, charset;
+};
+MediaType parse_media_type(std::string_view content_type);
 
 // The field named `name` of a body sent with Content-Type `content_type`; nullopt when the
 // type is not multipart/form-data with a boundary, the body does not parse, or no field has

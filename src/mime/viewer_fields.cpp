@@ -41,9 +41,9 @@ std::optional<FieldValue> header_field_value(GMimeMessage* header, std::string_v
     if (!value) return std::nullopt;
     return FieldValue{priority_name(value), std::nullopt};
   }
-  bool addresses_only = field.size() > 2 && (field[0] == 'E' || field[0] == 'e') && field[1] == '-' &&
-                        is_address_field(field.substr(2));
-  std::string name(addresses_only ? field.substr(2) : field);
+  std::string_view address_only = address_only_field(field);
+  bool addresses_only = !address_only.empty();
+  std::string name(addresses_only ? address_only : field);
   const char* raw = g_mime_object_get_header(object, name.c_str());
   if (!raw) return std::nullopt;
   FieldValue value;
@@ -61,6 +61,11 @@ std::optional<FieldValue> header_field_value(GMimeMessage* header, std::string_v
   }
   value.text = to_valid_utf8(value.text);
   return value;
+}
+
+std::string_view address_only_field(std::string_view field) {
+  bool e_prefixed = field.size() > 2 && (field[0] == 'E' || field[0] == 'e') && field[1] == '-';
+  return e_prefixed && is_address_field(field.substr(2)) ? field.substr(2) : std::string_view();
 }
 
 std::vector<AddressEntry> address_entries(std::string_view raw) {

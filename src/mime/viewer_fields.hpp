@@ -34,6 +34,10 @@ struct FieldValue {
 // Nothing when the message has no such field.
 std::optional<FieldValue> header_field_value(GMimeMessage* header, std::string_view field);
 
+// "E-To" → "To": the address field an "E-" viewer field shows as addresses only; "" for any
+// other field.
+std::string_view address_only_field(std::string_view field);
+
 // An address field's value as above, from the field's text.
 std::string address_field_value(std::string_view raw, bool addresses_only);
 // Every address of an address field's text (groups flattened), valid UTF-8.

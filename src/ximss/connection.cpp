@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "formats/xml/request_parser.hpp"
+#include "ximss/listener.hpp"
 #include "ximss/message_runner.hpp"
 
 namespace ximssd::ximss {
@@ -44,15 +45,10 @@ XimssConnection::~XimssConnection() {
 }
 
 void XimssConnection::start() {
+  auto peer = peer_address(socket_);
+  state_.peer_ip = std::move(peer.ip);
+  state_.loopback = peer.loopback;
   boost::system::error_code ec;
-  auto peer = socket_.remote_endpoint(ec);
-  if (!ec) {
-    auto address = peer.address();
-    if (address.is_v6() && address.to_v6().is_v4_mapped())
-      address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-    state_.peer_ip = address.to_string();
-    state_.loopback = address.is_loopback();
-  }
   socket_.non_blocking(true, ec);
   socket_.set_option(tcp::no_delay(true), ec);
   state_.tls_available = ctx_.tls != nullptr;

@@ -21,13 +21,8 @@ boost::asio::awaitable<RunOutcome> run_element(XimssContext& ctx, ConnectionStat
   // The session may be created by this very request (login): hold on to the one that was there.
   auto session = use_gate ? state.session : nullptr;
   if (session) co_await session->gate.enter();
-  try {
-    co_await execute(request);
-  } catch (...) {
-    if (session) session->gate.leave();
-    throw;
-  }
-  if (session) session->gate.leave();
+  SessionGate::Held held(session ? &session->gate : nullptr);
+  co_await execute(request);
   co_return RunOutcome::executed;
 }
 

@@ -64,13 +64,8 @@ void SessionGate::leave() {
 boost::asio::awaitable<void> run_in_session(std::shared_ptr<Session> session,
                                             std::function<boost::asio::awaitable<void>()> work) {
   co_await session->gate.enter();
-  try {
-    co_await work();
-  } catch (...) {
-    session->gate.leave();
-    throw;
-  }
-  session->gate.leave();
+  SessionGate::Held held(&session->gate);
+  co_await work();
 }
 
 bool Session::kill() {

@@ -37,6 +37,21 @@ class SessionGate {
   boost::asio::awaitable<void> enter();
   void leave();
 
+  // Leaves the gate when it goes out of scope (however the request ends): hold one right after
+  // `co_await gate.enter()`. A null gate holds nothing.
+  class Held {
+   public:
+    explicit Held(SessionGate* gate) : gate_(gate) {}
+    ~Held() {
+      if (gate_) gate_->leave();
+    }
+    Held(const Held&) = delete;
+    Held& operator=(const Held&) = delete;
+
+   private:
+    SessionGate* gate_;
+  };
+
  private:
   std::mutex mutex_;
   bool busy_ = false;
@@ -74,6 +89,8 @@ class Session {
   // the cookie they must carry ("name=value"; empty: none needed).
   bool ip_watch = true;
   std::string cookie;
+  // Whether HTTP requests from `ip` may reach the session (IP watch).
+  bool reachable_from(std::string_view ip) const { return !ip_watch || client_ip_ == ip; }
 
   // Thread-safe: hands an asynchronous message (a complete XML element) to the client.
   void deliver_async(std::string message);

@@ -305,6 +305,7 @@ int64_t utc(int y, unsigned m, unsigned d, int hh = 0, int mm = 0, int ss = 0) {
 
 struct Mailbox {
   std::vector<store::MessageRecord> records;
+  std::vector<const store::MessageRecord*> row_pointers;
   std::map<int64_t, std::string> texts;  // by UID
   int header_reads = 0, message_reads = 0;
   int cached_row_header_reads = 0;  // reads of headers whose fields the row caches
@@ -323,9 +324,16 @@ struct Mailbox {
     texts[uid] = std::move(text);
   }
 
+  // The records as a search reads them (rebuilt: adding a record moves the others).
+  const std::vector<const store::MessageRecord*>& rows() {
+    row_pointers.clear();
+    for (const auto& record : records) row_pointers.push_back(&record);
+    return row_pointers;
+  }
+
   SearchContext context() {
     return SearchContext{
-        .messages = records,
+        .messages = rows(),
         .header_text =
             [this](const store::MessageRecord& m) {
               ++header_reads;
@@ -725,11 +733,11 @@ TEST_F(SearchEval, PartialSearchStopsAtTheLimitAndResumes) {
 }
 
 TEST_F(SearchEval, EmptyMailboxAndMissingReaders) {
-  std::vector<store::MessageRecord> none;
+  std::vector<const store::MessageRecord*> none;
   SearchContext empty{.messages = none};
   EXPECT_TRUE(evaluate(parse_search("* UID 1:* BODY x"), empty).empty());
   // Without readers a body is empty and the header comes from nowhere.
-  SearchContext bare{.messages = box.records, .time_zone = "UTC"};
+  SearchContext bare{.messages = box.rows(), .time_zone = "UTC"};
   EXPECT_EQ(evaluate(parse_search("BODY lobby"), bare).size(), 0u);
   EXPECT_EQ(evaluate(parse_search("FROM smith"), bare).size(), 2u);
   // With the header reader only, TEXT still finds what the header holds.

@@ -234,13 +234,13 @@ class Evaluator {
   Evaluator(const SearchQuery& query, const SearchContext& ctx) : ctx_(ctx), zone_(zone_named(ctx.time_zone)) {
     MailboxFacts facts;
     facts.last_sequence = static_cast<int64_t>(ctx.messages.size());
-    for (const auto& message : ctx.messages) facts.largest_uid = std::max(facts.largest_uid, message.uid);
+    for (const auto* message : ctx.messages) facts.largest_uid = std::max(facts.largest_uid, message->uid);
     root_ = compile(query.root, facts);
     now_ = ctx.now ? ctx.now : now_epoch_seconds();
   }
 
   bool matches(size_t index) {
-    MessageState state(ctx_.messages[index], ctx_);
+    MessageState state(*ctx_.messages[index], ctx_);
     return test(root_, state, index);
   }
 

@@ -19,8 +19,9 @@
 namespace ximssd::mail::search {
 
 struct SearchContext {
-  // The messages in sequence order: message i has sequence number i + 1.
-  const std::vector<store::MessageRecord>& messages;
+  // The messages in sequence order: message i has sequence number i + 1. (The caller's rows,
+  // not copies: a search over a large mailbox reads them in place.)
+  const std::vector<const store::MessageRecord*>& messages;
   // A message's header block, and its whole text (MessageService::header_text, message_text).
   // Either may be left empty: a missing header is then cut from the whole text, and a missing
   // whole text searches as an empty body.

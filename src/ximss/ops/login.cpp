@@ -62,11 +62,16 @@ awaitable<void> continue_sasl(Request& r, std::string client_data, bool present)
   co_await finish_login(r, *exchange->account());
 }
 
-awaitable<void> login_with_password(Request& r, const std::string& domain, std::string claimed,
-                                    std::string password) {
+// Cleartext passwords travel only over TLS or loopback (unless configured otherwise); checked
+// before anything else of the request is read.
+void require_cleartext_allowed(const Request& r) {
   if (!r.conn.secure(r.ctx.settings) && !r.ctx.settings.cleartext_on_insecure)
     throw Failure(ErrorCode::encryptionRequired,
                   "cleartext login is not allowed on an insecure connection: use starttls or a SASL method");
+}
+
+awaitable<void> login_with_password(Request& r, const std::string& domain, std::string claimed,
+                                    std::string password) {
   co_await wait_throttle(r, claimed);
   auto account = r.ctx.sasl.resolve(claimed, domain);
   if (!account || password.empty() || !co_await r.ctx.accounts.check_password(*account, password))
@@ -80,9 +85,7 @@ awaitable<void> login(Request& r) {
   std::string_view method = r.attr("method");
   bool secure = r.conn.secure(r.ctx.settings);
   if (method.empty()) {
-    if (!r.has_attr("authData") && !secure && !r.ctx.settings.cleartext_on_insecure)
-      throw Failure(ErrorCode::encryptionRequired,
-                    "cleartext login is not allowed on an insecure connection: use starttls or a SASL method");
+    require_cleartext_allowed(r);
     co_await login_with_password(r, domain, std::string(r.required("authData")), std::string(r.attr("password")));
     co_return;
   }
@@ -130,6 +133,7 @@ std::span<const Operation> login_operations() { return kOperations; }
 namespace ops {
 
 awaitable<void> login_cleartext(Request& r, std::string user, std::string password) {
+  require_cleartext_allowed(r);
   std::string domain = target_domain(r);
   co_await login_with_password(r, domain, std::move(user), std::move(password));
 }
