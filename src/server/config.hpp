@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "http/http_settings.hpp"
+#include "imap/server/imap_settings.hpp"
 #include "mail/credentials.hpp"
 #include "ximss/context.hpp"
 
@@ -24,6 +25,7 @@ struct Config {
   uint16_t ximss_port = 11024;
   ximss::XimssSettings ximss;
   http::HttpSettings http;
+  imap::ImapSettings imap;
 
   std::string tls_certificate;  // empty: DATA/tls/cert.pem, generated when missing
   std::string tls_private_key;

@@ -25,6 +25,7 @@ POSTMASTER = f"postmaster@{DEFAULT_DOMAIN}"
 BASE_SETTINGS = {
     "ximss.listen": "127.0.0.1",
     "http.listen": "127.0.0.1",
+    "imap.listen": "127.0.0.1",
     "server.default_domain": DEFAULT_DOMAIN,
     "auth.argon2_opslimit": 1,
     "auth.argon2_memlimit_kib": 8,
@@ -69,9 +70,12 @@ class XimssServer:
         self.port = None
         self.http_port = None   # XIMSS over HTTP (http.port)
         self.https_port = None  # the same over TLS (http.tls_port)
+        self.imap_port = None   # IMAP with STARTTLS (imap.port)
+        self.imaps_port = None  # IMAPS (imap.tls_port)
         self.postmaster_password = None
         self.proc = None
         self._clients = []
+        self._imap_clients = []
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self):
@@ -83,6 +87,8 @@ class XimssServer:
             self.port = int(self.settings.get("ximss.port") or free_port())
             self.http_port = int(self.settings.get("http.port") or free_port())
             self.https_port = int(self.settings.get("http.tls_port") or free_port())
+            self.imap_port = int(self.settings.get("imap.port") or free_port())
+            self.imaps_port = int(self.settings.get("imap.tls_port") or free_port())
             if self._spawn():
                 return self
             if "ximss.port" in self.settings or "http.port" in self.settings or "in use" not in self.stderr_text().lower():
@@ -99,7 +105,8 @@ class XimssServer:
 
     def _spawn(self, first_start=True):
         args = [str(self.binary), "serve", "--data", str(self.data_dir)]
-        ports = {"ximss.port": self.port, "http.port": self.http_port, "http.tls_port": self.https_port}
+        ports = {"ximss.port": self.port, "http.port": self.http_port, "http.tls_port": self.https_port,
+                 "imap.port": self.imap_port, "imap.tls_port": self.imaps_port}
         for key, value in {**self.settings, **ports}.items():
             args += ["--set", f"{key}={setting_text(value)}"]
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
@@ -125,6 +132,12 @@ class XimssServer:
         """SIGTERM, wait, kill. Returns a list of problems (empty when the exit was clean)."""
         for c in self._clients:
             c.close()
+        for c in self._imap_clients:
+            try:
+                c.shutdown()
+            except Exception:
+                pass
+        self._imap_clients = []
         if self.proc is None:
             return []
         problems = []
@@ -191,6 +204,16 @@ class XimssServer:
         c = XimssClient(self.host, self.port, timeout=timeout)
         self._clients.append(c)
         return c.connect() if connect else c
+
+    def imap(self, user=POSTMASTER, password=None, timeout=10, login=True):
+        """An imaplib.IMAP4 connected to the IMAP port (logged in by default); closed at teardown."""
+        import imaplib
+        c = imaplib.IMAP4(self.host, self.imap_port, timeout=timeout)
+        self._imap_clients.append(c)
+        if login:
+            typ, _ = c.login(user, self.postmaster_password if password is None else password)
+            assert typ == "OK", f"IMAP login as {user} failed"
+        return c
 
     def login(self, user=POSTMASTER, password=None, timeout=10):
         """A connected client logged in with the cleartext method (asserts success)."""
