@@ -46,12 +46,13 @@
 //     /proc) over the window is reported; the tool's own and the machine's always are.
 //
 //   idle   --port P --user U --password PW --count N [--pid SERVERPID] [--inflight K]
-//          [--hold SECONDS] [--min-available-mib M]
+//          [--settle SECONDS] [--hold SECONDS] [--min-available-mib M]
 //     Opens N connections (at most K, 64, logging in at a time), each logs in, SELECTs and enters
 //     IDLE. With --pid, the resident memory of the server's process tree (sum of VmRSS and of
 //     Pss) is read before anything, after the first connection is idling (the baseline: the
-//     mailbox loaded once), and 2 s after the last one is; the growth from the baseline divided by
-//     the other N-1 connections is the memory per idle connection. Opening stops early when the
+//     mailbox loaded once), and --settle seconds (2) after the last one is; the growth from the
+//     baseline divided by the other N-1 connections is the memory per idle connection, and the
+//     drop of the machine's MemAvailable likewise. Opening stops early when the
 //     machine's MemAvailable falls below M MiB (1024) or the time runs out (--timeout): the
 //     report says how many reached IDLE. Holds them for --hold seconds (0) more, then ends IDLE on
 //     every one (each must answer OK) and logs out.
@@ -113,6 +114,7 @@ struct Options : CommonOptions {
   long inflight = 64;
   long idle_ms = 0;
   double hold = 0;
+  double settle = 2;
   long min_available_mib = 1024;
   uint64_t seed = 1;
   std::string mailbox = "INBOX";
@@ -128,8 +130,8 @@ void usage() {
       "                   [--warmup W] [--idle-ms I] [--mailbox M] [--pid SERVERPID] [--threads T]\n"
       "                   [--seed S] [--inflight K] [--timeout T]\n"
       "  imap_load idle   --host H --port P --user U --password PW --count N [--pid SERVERPID]\n"
-      "                   [--inflight K] [--hold SECONDS] [--min-available-mib M] [--mailbox M]\n"
-      "                   [--threads T] [--timeout T]\n"
+      "                   [--inflight K] [--settle SECONDS] [--hold SECONDS] [--min-available-mib M]\n"
+      "                   [--mailbox M] [--threads T] [--timeout T]\n"
       "  imap_load free-port [--host H]\n",
       stderr);
 }
@@ -145,6 +147,7 @@ Options parse_args(int argc, char** argv) {
     else if (name == "inflight") o.inflight = parse_long(name, value, 1);
     else if (name == "idle-ms") o.idle_ms = parse_long(name, value, 0);
     else if (name == "hold") o.hold = parse_double(name, value, 0);
+    else if (name == "settle") o.settle = parse_double(name, value, 0);
     else if (name == "min-available-mib") o.min_available_mib = parse_long(name, value, 0);
     else if (name == "seed") o.seed = static_cast<uint64_t>(parse_long(name, value, 0));
     else if (name == "mailbox") o.mailbox = value;
@@ -1739,6 +1742,7 @@ int run_idle(const Options& o) {
   }
   sleep_s(1);
   if (o.pid) baseline = tree_memory(o.pid);
+  long avail_baseline = mem_available_kib();
 
   long rest = o.count - 1;
   long min_avail_kib = o.min_available_mib * 1024;
@@ -1787,7 +1791,7 @@ int run_idle(const Options& o) {
   uint64_t reached = 1 + (run ? run->sh.idling.load() : 0);
   std::fprintf(stderr, "imap_load: %llu of %ld connections idling; holding\n",
                static_cast<unsigned long long>(reached), o.count);
-  sleep_s(2);
+  sleep_s(o.settle);
   if (o.pid) after = tree_memory(o.pid);
   long avail_after = mem_available_kib();
   if (o.hold > 0) sleep_s(o.hold);
@@ -1824,7 +1828,11 @@ int run_idle(const Options& o) {
         baseline.pss_kib, after.pss_kib, static_cast<double>(after.rss_kib - baseline.rss_kib) * 1024.0 / n_rest,
         static_cast<double>(after.pss_kib - baseline.pss_kib) * 1024.0 / n_rest);
   }
-  std::printf(",\"mem_available_after_mib\":%ld", avail_after / 1024);
+  // The machine's MemAvailable: what the connections cost the whole machine (kernel memory for
+  // processes and sockets included, but also the load tool's and anything else's that changed).
+  std::printf(",\"mem_available_baseline_mib\":%ld,\"mem_available_after_mib\":%ld,\"mem_available_drop_per_conn_bytes\":%.0f",
+              avail_baseline / 1024, avail_after / 1024,
+              static_cast<double>(avail_baseline - avail_after) * 1024.0 / n_rest);
   if (!stopped_by.empty()) std::printf(",\"stopped_by\":%s", json_string(stopped_by).c_str());
   std::string shortfall;
   if (done_ok < reached_end)

@@ -287,23 +287,47 @@ p("at a time). *Per connection* is the growth from the baseline divided by the c
 p("RSS sum counts a page shared by several processes (program, libraries, Dovecot's mapped index files)")
 p("once per process, which is what the goal is stated in; the Pss sum shares such a page out among the")
 p("processes that map it, so it adds up to the memory actually used. For a single process (ximssd) the")
-p(f"two agree. Opening stops early if the machine's available memory falls below {int(E['MIN_AVAILABLE_MIB']):,} MiB.")
-p("At the end every connection must answer DONE with OK.")
+p("two agree. *Machine* is the drop of the machine's MemAvailable over the same span per connection:")
+p("it adds what the kernel holds for each process and socket, but also counts the load tool and")
+p("anything else that ran meanwhile, so it is only indicative on a shared machine. Opening stops early")
+p(f"if MemAvailable falls below {int(E['MIN_AVAILABLE_MIB']):,} MiB. At the end every connection must answer DONE with OK.")
 p("")
-p("| Connections | Server | Reached IDLE | Processes | Sum of RSS | Sum of Pss | Per connection (RSS) | Per connection (Pss) | Outcome |")
-p("|---|---|---|---|---|---|---|---|---|")
+p("| Connections | Server | Reached IDLE | Processes | Sum of RSS | Sum of Pss | Per connection (RSS) | Per connection (Pss) | Machine, per connection | Outcome |")
+p("|---|---|---|---|---|---|---|---|---|---|")
 for n in idle_levels:
     for s, name in SERVERS:
         d, st = idle[(s, n)]
         p(f"| {n:,} | {name} | {fint(get(d, 'reached'))} | {fint(get(d, 'processes_after'))} "
           f"| {fkib(get(d, 'rss_after_kib'))} | {fkib(get(d, 'pss_after_kib'))} "
-          f"| **{fbytes(get(d, 'rss_per_conn_bytes'))}** | **{fbytes(get(d, 'pss_per_conn_bytes'))}** | {outcome(d, st)} |")
+          f"| **{fbytes(get(d, 'rss_per_conn_bytes'))}** | **{fbytes(get(d, 'pss_per_conn_bytes'))}** "
+          f"| {fbytes(get(d, 'mem_available_drop_per_conn_bytes'))} | {outcome(d, st)} |")
+hib_key = f"dovecot_hib_idle_{E.get('HIB_COUNT', '')}"
+hib, hib_st = load(hib_key)
+if hib_st != "not run":
+    p(f"| {int(E['HIB_COUNT']):,} | Dovecot, IDLE hibernated | {fint(get(hib, 'reached'))} | {fint(get(hib, 'processes_after'))} "
+      f"| {fkib(get(hib, 'rss_after_kib'))} | {fkib(get(hib, 'pss_after_kib'))} "
+      f"| **{fbytes(get(hib, 'rss_per_conn_bytes'))}** | **{fbytes(get(hib, 'pss_per_conn_bytes'))}** "
+      f"| {fbytes(get(hib, 'mem_available_drop_per_conn_bytes'))} | {outcome(hib, hib_st)} |")
 p("")
 for n in idle_levels:
     rr = ratio(per_conn("dovecot", n, "rss_per_conn_bytes"), per_conn("ximssd", n, "rss_per_conn_bytes"))
     rp = ratio(per_conn("dovecot", n, "pss_per_conn_bytes"), per_conn("ximssd", n, "pss_per_conn_bytes"))
     p(f"- {n:,} connections: Dovecot ÷ ximssd per connection = **{fratio(rr)}** by RSS, **{fratio(rp)}** by Pss.")
 p("")
+if hib_st != "not run":
+    p("*IDLE hibernated*: Dovecot's own remedy for idle connections, not in its default configuration:")
+    p("with `imap_hibernate_timeout = 1s` (and the `imap-hibernate` and `imap-master` sockets opened to the")
+    p("mail and internal users), a mail process that has been in IDLE for a second hands its connection")
+    p("to the single `imap-hibernate` process, which watches the mailbox with inotify, and exits; the")
+    p("figures are read 5 s after the last connection entered IDLE. Hibernation needs an inotify")
+    p(f"instance per connection, and this machine allows {int(E['INOTIFY_INSTANCES']):,} per user")
+    p("(`fs.inotify.max_user_instances`, left as it is), so this case has as many connections as fit under")
+    p("that limit; a connection that cannot get one stays in its mail process.")
+    top_x = per_conn("ximssd", top, "rss_per_conn_bytes") if top is not None else None
+    rh = ratio(get(hib, "rss_per_conn_bytes"), top_x)
+    if rh is not None:
+        p(f"Against it, Dovecot ÷ ximssd ({fint(top)} connections) per connection = **{fratio(rh)}** by RSS.")
+    p("")
 
 # --- Commands ---------------------------------------------------------------------------------------
 p("To run this comparison alone: `scripts/bench imap` (as root; `BENCH_IMAP_COUNT`, `BENCH_IMAP_SECONDS`,")

@@ -12,6 +12,9 @@
 #   4. for 1,000 and 10,000 connections idling in IDLE with INBOX selected, each server started
 #      afresh: the resident memory of the server's process tree (sum of VmRSS; Dovecot runs a
 #      process per connection, so the sum of Pss, which counts shared pages once, is given too);
+#      then Dovecot once more with IDLE connections hibernated (imap_hibernate_timeout), as many
+#      as the per-user inotify instance limit allows (hibernation needs one per connection; the
+#      limit is left as it is);
 #   5. replaces the section "IMAP: ximssd vs Dovecot" of docs/PERFORMANCE.md (BENCH_OUT).
 #
 # Dovecot must be started as root (it switches to the mail user itself), so this script must run
@@ -39,7 +42,9 @@ goal_memory=10      # ximssd ≤ 1/10 of Dovecot's memory per idle connection
 user=bench@example.dom
 password=bench-Passw0rd-7q
 domain=example.dom
-min_available_mib=2048  # the idle case stops opening connections below this much free memory
+# The idle case stops opening connections when the machine's available memory falls below a
+# fifth of it (at least 4 GiB): the machine may be shared.
+min_available_mib=$(awk '/^MemTotal:/ { m = int($2 / 1024 / 5); print (m > 4096 ? m : 4096) }' /proc/meminfo)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "imap bench: must run as root (Dovecot is started as root and drops to the mail user)" >&2
@@ -220,10 +225,33 @@ service imap {
   process_limit = $dovecot_process_limit
 }
 EOF
+# The same with IDLE connections hibernated: after a second in IDLE, the mail process hands the
+# connection to the imap-hibernate process (which watches the mailbox with inotify) and exits.
+{
+  sed "s/^instance_name = .*/instance_name = dovecot-bench-$$-hib/" "$dv_dir/dovecot.conf"
+  cat <<EOF
+imap_hibernate_timeout = 1s
+service imap-hibernate {
+  # The mail processes (the mail user) hand their connections over through this socket.
+  unix_listener imap-hibernate {
+    mode = 0666
+  }
+}
+service imap {
+  # imap-hibernate (the internal user) gives a connection back to a new mail process through it.
+  unix_listener imap-master {
+    user = dovecot
+  }
+}
+EOF
+} >"$dv_dir/dovecot-hib.conf"
+inotify_instances=$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 128)
+hib_count=$((inotify_instances - 28))
+[ "$hib_count" -le 1000 ] || hib_count=1000
 dovecot_cmd="dovecot -F -c \$WORK/dovecot/dovecot.conf"
-start_dovecot() {  # start_dovecot LABEL
+start_dovecot() {  # start_dovecot LABEL [CONF]
   local log=$work/dovecot-$1.out
-  setsid "$dovecot_bin" -F -c "$dv_dir/dovecot.conf" >"$log" 2>&1 &
+  setsid "$dovecot_bin" -F -c "${2:-$dv_dir/dovecot.conf}" >"$log" 2>&1 &
   dv_pid=$!
   wait_imap "$dv_port" "$dv_pid" "$log" Dovecot
 }
@@ -283,6 +311,7 @@ run_load() {
 common=(--host 127.0.0.1 --user "$user" --password "$password")
 
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 t_start=$SECONDS
 
 # --- import and mixed load: both servers up, loaded one at a time ------------------------------------
@@ -324,7 +353,14 @@ for n in "${idle_levels[@]}"; do
     stop "$s"
   done
 done
+if [[ " ${servers[*]} " == *" dovecot "* ]] && [ "$hib_count" -ge 10 ]; then
+  start_dovecot idle_hib "$dv_dir/dovecot-hib.conf"
+  run_load "dovecot_hib_idle_$hib_count" 300 idle "${common[@]}" --port "$dv_port" --count "$hib_count" \
+    --pid "$dv_pid" --settle 5 --timeout 120 --min-available-mib "$min_available_mib"
+  stop_dovecot
+fi
 elapsed=$((SECONDS - t_start))
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # What the servers logged that bears on the figures.
 if [ -f "$dv_dir/dovecot.log" ]; then
@@ -359,7 +395,8 @@ printf '%s\n' "${notes[@]}" >"$work/results/notes.txt"
 section=$work/imap-section.md
 WORK="$work" RESULTS="$work/results" STARTED="$started" ELAPSED="$elapsed" NPROC="$(nproc)" CPU_MODEL="$cpu_model" \
 MEM_TOTAL="$mem_total" KERNEL="$(uname -r)" REVISION="$revision" BUILD_DIR="$build_dir" BUILD_TYPE="${build_type:-?}" \
-DOVECOT_VERSION="$dovecot_version" COUNT="$count" SECONDS_EACH="$seconds" WARMUP="$warmup" \
+DOVECOT_VERSION="$dovecot_version" LOAD_START="$load_start" LOAD_END="$load_end" HIB_COUNT="$hib_count" \
+INOTIFY_INSTANCES="$inotify_instances" COUNT="$count" SECONDS_EACH="$seconds" WARMUP="$warmup" \
 CLIENT_LEVELS="${client_levels[*]}" IDLE_LEVELS="${idle_levels[*]}" IMPORT_CONNECTIONS="$import_connections" \
 NOFILE="$nofile" GOAL_THROUGHPUT="$goal_throughput" GOAL_MEMORY="$goal_memory" USER_NAME="$user" PASSWORD="$password" \
 DOMAIN="$domain" DV_CLIENT_LIMIT="$dovecot_client_limit" DV_PROCESS_LIMIT="$dovecot_process_limit" \
