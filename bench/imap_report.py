@@ -109,7 +109,9 @@ p(f"(`{E['BUILD_DIR']}/ximssd`, {E['BUILD_TYPE']} build, revision {E['REVISION']
 p(f"{E['DOVECOT_VERSION']} (Debian's `dovecot-imapd`), on {E['NPROC']} CPUs ({E['CPU_MODEL']}), {E['MEM_TOTAL']} RAM,")
 p(f"Linux {E['KERNEL']}. Both servers and the load tool (`bench/imap_load`) share the machine and talk over")
 p(f"127.0.0.1; `ulimit -n {E['NOFILE']}`. Both hold the same account `{E['USER_NAME']}` and, after the import,")
-p(f"the same {count:,} messages in INBOX.")
+p(f"the same {count:,} messages in INBOX. The machine may be shared: its load average (1, 5, 15 min) was")
+p(f"{E.get('LOAD_START', '?')} at the start and {E.get('LOAD_END', '?')} at the end, and each case reports the cores the whole")
+p("machine was busy.")
 for n in notes:
     p(f"- Note: {n}")
 p("")
