@@ -74,6 +74,13 @@ std::string trim_whitespace(std::string_view s) {
   return std::string(s);
 }
 
+std::string ascii_upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return out;
+}
+
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out)

@@ -12,6 +12,7 @@ bool is_valid_utf8(std::string_view s);
 // `s` with every byte that is not part of a valid UTF-8 sequence replaced by U+FFFD.
 std::string to_valid_utf8(std::string_view s);
 std::string ascii_lower(std::string_view s);
+std::string ascii_upper(std::string_view s);
 // `s` without leading and trailing spaces, tabs, CRs and LFs.
 std::string trim_whitespace(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);

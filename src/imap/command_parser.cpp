@@ -21,6 +21,7 @@ bool is_atom_char(char c) {
 }
 bool is_astring_char(char c) { return is_atom_char(c) || c == ']'; }
 bool is_tag_char(char c) { return is_astring_char(c) && c != '+'; }
+bool is_list_char(char c) { return is_astring_char(c) || c == '%' || c == '*'; }
 bool is_keyword_char(char c) { return is_atom_char(c) && c != '[' && c != '<'; }
 bool is_sequence_char(char c) { return is_digit(c) || c == ':' || c == ',' || c == '*' || c == '$'; }
 
@@ -99,6 +100,13 @@ std::string_view ArgumentReader::atom() {
   std::string_view a = run(is_atom_char);
   if (a.empty()) fail("expected an atom");
   return a;
+}
+
+std::string ArgumentReader::list_mailbox() {
+  if (peek() == '"' || peek() == '{') return string();
+  std::string_view m = run(is_list_char);
+  if (m.empty()) fail("expected a mailbox name or pattern");
+  return std::string(m);
 }
 
 std::string_view ArgumentReader::keyword() {

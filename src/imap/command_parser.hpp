@@ -76,6 +76,7 @@ class ArgumentReader {
   // (BODY[...]<...>, BINARY[...]).
   std::string_view keyword();
   std::string astring();               // atom (with "]") / quoted / literal
+  std::string list_mailbox();          // LIST's pattern: astring plus the wildcards % and *
   std::string string();                // quoted / literal
   std::optional<std::string> nstring();  // NIL or string
   uint32_t number();                   // 0..2^32-1

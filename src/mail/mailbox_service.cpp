@@ -187,6 +187,12 @@ awaitable<void> MailboxService::remove(const Actor& actor, std::string name, boo
   });
 }
 
+std::pair<MailboxRef, store::MailboxStats> MailboxService::status(const Actor& actor, std::string_view name) {
+  auto ref = require(actor, name, right::read);
+  auto stats = store_.reader().mailbox_stats(ref.record->id);
+  return {std::move(ref), stats};
+}
+
 namespace {
 // Matching is O(pattern x name); a filter is a short pattern, not a document.
 void check_filter(std::string_view filter) {

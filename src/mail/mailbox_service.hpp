@@ -74,6 +74,8 @@ class MailboxService {
   boost::asio::awaitable<void> remove(const Actor& actor, std::string name, bool children);
 
   std::vector<MailboxListEntry> list(const Actor& actor, const ListOptions& options);
+  // The mailbox (which must grant "r") and its statistics (IMAP STATUS).
+  std::pair<MailboxRef, store::MailboxStats> status(const Actor& actor, std::string_view name);
 
   std::vector<std::string> subscriptions(const Actor& actor, std::string_view filter);
   // Each pair: the name and whether to add (true) or remove it.

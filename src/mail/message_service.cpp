@@ -300,6 +300,17 @@ store::MessageRecord MessageService::message(const Actor& actor, const FolderVie
   return std::move(*found);
 }
 
+std::vector<std::optional<store::MessageRecord>> MessageService::full_messages(const Actor& actor,
+                                                                               const FolderView& view,
+                                                                               const std::vector<int64_t>& uids) {
+  auto ref = current_mailbox(actor, view, right::read);
+  auto& db = store_.reader();
+  std::vector<std::optional<store::MessageRecord>> out;
+  out.reserve(uids.size());
+  for (int64_t uid : uids) out.push_back(db.find_message(ref.record->id, uid));
+  return out;
+}
+
 std::vector<std::optional<store::MessageRecord>> MessageService::summaries(const Actor& actor, const FolderView& view,
                                                                            const std::vector<int64_t>& uids) {
   auto ref = current_mailbox(actor, view, right::read);
@@ -464,6 +475,48 @@ awaitable<std::vector<store::FlagChange>> MessageService::mark(const Actor& acto
       [&](store::Repository& db) { return db.update_flags(mailbox_id, uids, add, remove); });
   if (!changed.empty()) hub_.publish(mailbox_id, ref.owner_id, ref.local_name);
   co_return changed;
+}
+
+awaitable<store::FlagStoreResult> MessageService::store_flags(const Actor& actor, const FolderView& view,
+                                                             std::vector<int64_t> uids, store::FlagStore edit) {
+  // Replacing flags touches every flag it governs; adding or removing only the ones named.
+  uint32_t touched = edit.mode == store::FlagStore::Mode::replace ? edit.replaced : edit.flags;
+  Rights needed = 0;
+  if (touched & kSeen) needed |= right::seen;
+  if (touched & kDeleted) needed |= right::delete_msg;
+  if ((touched & ~(kSeen | kDeleted)) || !edit.keywords.empty()) needed |= right::write;
+  auto ref = current_mailbox(actor, view, needed ? needed : right::read);
+  int64_t mailbox_id = ref.record->id;
+  auto result = co_await store_.write<store::FlagStoreResult>(
+      [&](store::Repository& db) { return db.store_flags(mailbox_id, uids, edit); });
+  if (!result.changed.empty()) hub_.publish(mailbox_id, ref.owner_id, ref.local_name);
+  co_return result;
+}
+
+awaitable<std::vector<int64_t>> MessageService::expunge_uids(const Actor& actor, const FolderView& view,
+                                                            std::vector<int64_t> uids) {
+  auto ref = current_mailbox(actor, view, right::expunge);
+  int64_t mailbox_id = ref.record->id;
+  auto erased = co_await store_.write<std::vector<int64_t>>([&](store::Repository& db) {
+    std::vector<int64_t> deleted;
+    for (int64_t uid : uids)
+      if (auto m = db.find_message(mailbox_id, uid); m && (m->flags & kDeleted)) deleted.push_back(uid);
+    return db.erase_messages(mailbox_id, deleted);
+  });
+  if (!erased.empty()) hub_.publish(mailbox_id, ref.owner_id, ref.local_name);
+  co_return erased;
+}
+
+std::vector<int64_t> MessageService::expunged_since(const Actor& actor, const FolderView& view, int64_t modseq) {
+  auto ref = current_mailbox(actor, view, right::read);
+  std::vector<int64_t> out;
+  for (const auto& e : store_.reader().expunged_since(ref.record->id, modseq)) out.push_back(e.uid);
+  return out;
+}
+
+std::shared_ptr<const MailboxSnapshot> MessageService::current_snapshot(const Actor& actor, const FolderView& view) {
+  auto ref = current_mailbox(actor, view, right::read);
+  return snapshot(ref.record->id);
 }
 
 awaitable<size_t> MessageService::expunge(const Actor& actor, const FolderView& view) {

@@ -51,6 +51,10 @@ class MessageService {
 
   // The store's row for message `uid` of the view (needs "r"); notFound when it is not there.
   store::MessageRecord message(const Actor& actor, const FolderView& view, int64_t uid);
+  // The full rows (IMAP structures included) of messages `uids`, in the same order; nothing for a
+  // message that is gone. One rights check for the lot.
+  std::vector<std::optional<store::MessageRecord>> full_messages(const Actor& actor, const FolderView& view,
+                                                                 const std::vector<int64_t>& uids);
   // The summary rows of messages `uids` (as views use them: no IMAP structures, no attributes),
   // in the same order, from the mailbox's shared snapshot; nothing for a message that is gone.
   // One rights check and one snapshot for the lot.
@@ -84,8 +88,15 @@ class MessageService {
   // needs the "s" right, Deleted "t", the others "w".
   boost::asio::awaitable<std::vector<store::FlagChange>> mark(const Actor& actor, const FolderView& view,
                                                               std::vector<int64_t> uids, uint32_t add, uint32_t remove);
+  // IMAP STORE: applies `edit` (system flags and keywords) to the view's messages `uids`.
+  // Seen needs the "s" right, Deleted "t", other flags and keywords "w".
+  boost::asio::awaitable<store::FlagStoreResult> store_flags(const Actor& actor, const FolderView& view,
+                                                             std::vector<int64_t> uids, store::FlagStore edit);
   // Erases the messages with the Deleted flag from the view's mailbox (needs "e").
   boost::asio::awaitable<size_t> expunge(const Actor& actor, const FolderView& view);
+  // As expunge(), only among `uids` (IMAP UID EXPUNGE); returns the UIDs erased.
+  boost::asio::awaitable<std::vector<int64_t>> expunge_uids(const Actor& actor, const FolderView& view,
+                                                            std::vector<int64_t> uids);
   // Erases the view's messages `uids` at once (needs "t" and "e").
   boost::asio::awaitable<size_t> erase(const Actor& actor, const FolderView& view, std::vector<int64_t> uids);
   // Copies the view's messages `uids` into `target` (needs "r" here and "i" there); with `move`
@@ -97,8 +108,13 @@ class MessageService {
   // none = all of them). Needs "t" and "e".
   boost::asio::awaitable<size_t> empty_mailbox(const Actor& actor, std::string mailbox, std::optional<int64_t> before);
 
+  // The UIDs erased from the view's mailbox with a modseq above `modseq` (IMAP QRESYNC).
+  std::vector<int64_t> expunged_since(const Actor& actor, const FolderView& view, int64_t modseq);
   // The view's mailbox as it is now, with the actor's rights, requiring `needed`.
   MailboxRef current_mailbox(const Actor& actor, const FolderView& view, Rights needed);
+  // The shared snapshot of the view's mailbox as it is now (needs "r"): what IMAP compares its
+  // sequence of messages with.
+  std::shared_ptr<const MailboxSnapshot> current_snapshot(const Actor& actor, const FolderView& view);
 
  private:
   // The mailbox's shared snapshot (see ChangeHub).

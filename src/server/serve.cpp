@@ -28,6 +28,8 @@
 #include "server/tls.hpp"
 #include "store/store.hpp"
 #include "http/http_server.hpp"
+#include "imap/server/connection.hpp"
+#include "mail/quota.hpp"
 #include "ximss/known_values.hpp"
 #include "ximss/listener.hpp"
 #include "ximss/strings_dictionary.hpp"
@@ -73,6 +75,9 @@ int serve(const Config& config) {
   mail::ChangeHub hub;
   mail::MessageIngest ingest(db, mailboxes, &blocking, &hub);
   mail::MessageService messages(db, mailboxes, hub);
+  mail::QuotaService quota(db, accounts, config.imap.quota_kib);
+  imap::RecentTracker recent;
+  imap::MailboxIndex mailbox_index(db, hub);
   ximss::XimssContext ximss_ctx{config.ximss, default_domain, accounts, mailboxes,    ingest,
                                 messages,     sasl,           throttle, nonces,    sessions,
                                 strings,      known_values,   blocking, tls.get()};
@@ -94,6 +99,13 @@ int serve(const Config& config) {
   http::listen_http(io, {http_address, config.http.port}, *http_ctx, nullptr);
   if (config.http.tls_port && tls) http::listen_http(io, {http_address, config.http.tls_port}, *http_ctx, tls.get());
   http_sessions->start_sweeper();
+
+  // IMAP, and IMAPS with the same certificate.
+  imap::ImapContext imap_ctx{config.imap, default_domain, accounts, mailboxes, ingest, messages, sasl,
+                             throttle,    quota,          recent,   mailbox_index, blocking, tls.get()};
+  auto imap_address = asio::ip::make_address(config.imap.listen);
+  if (config.imap.port) imap::listen_imap(io, {imap_address, config.imap.port}, imap_ctx, false);
+  if (config.imap.tls_port && tls) imap::listen_imap(io, {imap_address, config.imap.tls_port}, imap_ctx, true);
 
   // Message bodies that nothing references any more (removed mailboxes, a crash between writing
   // a body and committing its message) are collected at start and then every hour.
@@ -130,6 +142,9 @@ int serve(const Config& config) {
             << "ximssd: XIMSS over HTTP on " << config.http.listen << ":" << config.http.port
             << (config.http.tls_port ? ", HTTPS on port " + std::to_string(config.http.tls_port) : std::string())
             << "; web client at http://localhost:" << config.http.port << "/\n"
+            << "ximssd: IMAP on " << config.imap.listen << ":" << config.imap.port
+            << (config.imap.tls_port ? ", IMAPS on port " + std::to_string(config.imap.tls_port) : std::string())
+            << " (log in as postmaster@" << default_domain << ")\n"
             << "ximssd: connect a XIMSS client to port " << config.ximss_port << " and log in as postmaster@"
             << default_domain << "\n"
             << "ximssd: ready" << std::endl;

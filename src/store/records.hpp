@@ -120,6 +120,22 @@ struct FlagChange {
   int64_t uid = 0;
   uint32_t flags = 0;
   int64_t modseq = 0;
+  std::string keywords;  // space-separated, as stored
+};
+
+// IMAP STORE: system flags (bits) and keywords set, added or removed together, optionally only
+// on messages not changed since a modseq (RFC 7162 UNCHANGEDSINCE).
+struct FlagStore {
+  enum class Mode { add, remove, replace } mode = Mode::add;
+  uint32_t flags = 0;
+  uint32_t replaced = ~0u;  // Mode::replace: the bits it governs (the others stay as they are)
+  std::vector<std::string> keywords;
+  std::optional<int64_t> unchanged_since;
+};
+
+struct FlagStoreResult {
+  std::vector<FlagChange> changed;  // messages whose flags or keywords changed, in UID order
+  std::vector<int64_t> modified;    // messages left alone: changed after unchanged_since
 };
 
 // A message copied into another mailbox: its UID there.

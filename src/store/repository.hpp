@@ -91,6 +91,8 @@ class Repository {
   // Only the numbers of each message (UID, flags, modseq, dates, size, ORIGUID, header size),
   // in UID order: what every view needs, read from an index alone.
   virtual std::vector<MessageRecord> list_message_keys(int64_t mailbox_id) = 0;
+  // As list_message_keys, only the messages whose modseq is above `modseq` (changed or added since).
+  virtual std::vector<MessageRecord> list_message_keys_since(int64_t mailbox_id, int64_t modseq) = 0;
   virtual std::optional<MessageRecord> find_message(int64_t mailbox_id, int64_t uid) = 0;
   // The message whose ORIGUID is `orig_uid` (the newest, should there be several).
   virtual std::optional<MessageRecord> find_message_by_orig_uid(int64_t mailbox_id, int64_t orig_uid) = 0;
@@ -104,6 +106,9 @@ class Repository {
   // flags change takes the mailbox's next modseq. Returns those messages (in UID order).
   virtual std::vector<FlagChange> update_flags(int64_t mailbox_id, const std::vector<int64_t>& uids, uint32_t add,
                                                uint32_t remove) = 0;
+  // Applies `edit` to the messages `uids` (those that exist); each message whose flags or
+  // keywords change takes the mailbox's next modseq.
+  virtual FlagStoreResult store_flags(int64_t mailbox_id, const std::vector<int64_t>& uids, const FlagStore& edit) = 0;
   // Copies the messages `uids` (those that exist, in UID order) into `to_mailbox_id` with new
   // UIDs there, sharing their bodies.
   virtual std::vector<CopiedMessage> copy_messages(int64_t from_mailbox_id, const std::vector<int64_t>& uids,

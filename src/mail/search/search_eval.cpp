@@ -336,6 +336,7 @@ class Evaluator {
       case K::sent_since: return sent_test(node, state);
       case K::younger: return now_ - record.internal_date <= node.number;
       case K::older: return now_ - record.internal_date > node.number;
+      case K::modseq: return record.modseq >= node.number;
       case K::from:
       case K::to:
       case K::cc:

@@ -22,7 +22,7 @@ namespace {
 using K = SearchKeyKind;
 
 // What follows a key's name.
-enum class Argument { none, string, header, keyword, date, number, uid_set, one_key, two_keys };
+enum class Argument { none, string, header, keyword, date, number, modseq, uid_set, one_key, two_keys };
 
 struct KeySyntax {
   std::string_view name;
@@ -30,7 +30,7 @@ struct KeySyntax {
   Argument argument;
 };
 
-constexpr std::array<KeySyntax, 38> kKeys = {{
+constexpr std::array<KeySyntax, 39> kKeys = {{
     {"ALL", K::all, Argument::none},
     {"ANSWERED", K::answered, Argument::none},
     {"BCC", K::bcc, Argument::string},
@@ -68,6 +68,7 @@ constexpr std::array<KeySyntax, 38> kKeys = {{
     {"UNSEEN", K::unseen, Argument::none},
     {"YOUNGER", K::younger, Argument::number},
     {"OLDER", K::older, Argument::number},
+    {"MODSEQ", K::modseq, Argument::modseq},
     {"CHARSET", K::all, Argument::none},  // only valid first; found here to say so
 }};
 
@@ -231,6 +232,19 @@ class Parser {
         break;
       case Argument::number:
         argument_start(name + " needs a number", at);
+        key.number = number(name);
+        break;
+      case Argument::modseq:
+        // RFC 7162: MODSEQ [entry-name entry-type-req] mod-sequence-valzer. Per-flag modseqs
+        // are not kept (each message has one), so the entry only has to be well-formed.
+        argument_start("MODSEQ needs a mod-sequence", at);
+        if (peek() == '"') {
+          astring("MODSEQ needs an entry name");
+          argument_start("MODSEQ needs an entry type", at);
+          std::string type = ascii_lower(atom());
+          if (type != "priv" && type != "shared" && type != "all") fail("MODSEQ's entry type must be priv, shared or all", pos_);
+          argument_start("MODSEQ needs a mod-sequence", at);
+        }
         key.number = number(name);
         break;
       case Argument::uid_set:

@@ -49,6 +49,7 @@ const char* key_name(SearchKeyKind kind) {
     case K::unseen: return "UNSEEN";
     case K::sequence_set: return "";
     case K::younger: return "YOUNGER";
+    case K::modseq: return "MODSEQ";
     case K::older: return "OLDER";
   }
   return "";
@@ -131,7 +132,8 @@ std::string to_string(const SearchKey& key) {
     case K::larger:
     case K::smaller:
     case K::younger:
-    case K::older: return name + " " + std::to_string(key.number);
+    case K::older:
+    case K::modseq: return name + " " + std::to_string(key.number);
     case K::uid: return name + " " + set_text(key.set);
     case K::sequence_set: return set_text(key.set);
     default: return name;

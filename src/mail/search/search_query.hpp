@@ -48,6 +48,7 @@ enum class SearchKeyKind : uint8_t {
   sequence_set,  // a bare sequence set: message sequence numbers
   younger,       // RFC 5032 (WITHIN): the internal date is at most `number` seconds old
   older,         // RFC 5032: the internal date is more than `number` seconds old
+  modseq,        // RFC 7162 (CONDSTORE): the message's modseq is at least `number`
 };
 
 // One element of a sequence set: a number or a range; kStar stands for "*" (the largest UID or

@@ -148,6 +148,15 @@ CREATE INDEX messages_summaries ON messages(mailbox_id, uid, flags, keywords, mo
                                             subject, from_addr, to_addr, cc_addr, message_id, orig_uid, header_size,
                                             blob_id);
 )sql",
+    // v8: keywords join the numbers every view reads first (IMAP reports them with the flags;
+    // nearly always empty, they cost the index almost nothing), and the messages changed since a
+    // modseq are found by an index (IMAP sessions follow a mailbox by its changes, not by rereading it).
+    R"sql(
+DROP INDEX messages_keys;
+CREATE INDEX messages_keys ON messages(mailbox_id, uid, flags, keywords, modseq, internal_date, size, sent_date,
+                                       orig_uid, header_size);
+CREATE INDEX messages_by_modseq ON messages(mailbox_id, modseq);
+)sql",
 };
 
 }  // namespace

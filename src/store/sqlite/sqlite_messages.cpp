@@ -2,6 +2,7 @@
 #include "store/sqlite/sqlite_repository.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "base/error.hpp"
 
@@ -97,8 +98,8 @@ namespace {
 // The numbers every view needs, first in both listings below (the messages_keys and
 // messages_summaries covering indexes answer them without reading the table's rows).
 constexpr std::string_view kKeyColumns =
-    "SELECT uid, flags, modseq, internal_date, size, sent_date, coalesce(orig_uid, uid), header_size";
-constexpr int kKeyColumnCount = 8;
+    "SELECT uid, flags, modseq, internal_date, size, sent_date, coalesce(orig_uid, uid), header_size, keywords";
+constexpr int kKeyColumnCount = 9;
 
 MessageRecord read_keys(const Statement& st, int64_t mailbox_id) {
   MessageRecord m;
@@ -111,6 +112,7 @@ MessageRecord read_keys(const Statement& st, int64_t mailbox_id) {
   if (!st.is_null(5)) m.header.sent_date = st.int64(5);
   m.orig_uid = st.int64(6);
   m.header.header_size = st.int64(7);
+  m.keywords = st.text(8);
   return m;
 }
 
@@ -124,16 +126,24 @@ std::vector<MessageRecord> SqliteRepository::list_message_keys(int64_t mailbox_i
   return out;
 }
 
+std::vector<MessageRecord> SqliteRepository::list_message_keys_since(int64_t mailbox_id, int64_t modseq) {
+  Statement st(db_, std::string(kKeyColumns) +
+                        " FROM messages INDEXED BY messages_by_modseq WHERE mailbox_id = ? AND modseq > ? ORDER BY uid");
+  st.bind(1, mailbox_id).bind(2, modseq);
+  std::vector<MessageRecord> out;
+  while (st.step()) out.push_back(read_keys(st, mailbox_id));
+  return out;
+}
+
 std::vector<MessageRecord> SqliteRepository::list_message_summaries(int64_t mailbox_id) {
   Statement st(db_, std::string(kKeyColumns) +
-                        ", keywords, subject, from_addr, to_addr, cc_addr, message_id, blob_id "
+                        ", subject, from_addr, to_addr, cc_addr, message_id, blob_id "
                         "FROM messages WHERE mailbox_id = ? ORDER BY uid");
   st.bind(1, mailbox_id);
   std::vector<MessageRecord> out;
   while (st.step()) {
     MessageRecord m = read_keys(st, mailbox_id);
     int c = kKeyColumnCount;
-    m.keywords = st.text(c++);
     m.header.subject = st.text(c++);
     m.header.from = st.text(c++);
     m.header.to = st.text(c++);
@@ -220,6 +230,82 @@ std::vector<FlagChange> SqliteRepository::update_flags(int64_t mailbox_id, const
     write.bind(1, int64_t{after}).bind(2, modseq).bind(3, mailbox_id).bind(4, uid);
     write.run();
     out.push_back(FlagChange{uid, after, modseq});
+  }
+  return out;
+}
+
+namespace {
+
+std::vector<std::string> split_keywords(std::string_view text) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t end = text.find(' ', i);
+    if (end == std::string_view::npos) end = text.size();
+    if (end > i) out.emplace_back(text.substr(i, end - i));
+    i = end + 1;
+  }
+  return out;
+}
+
+bool same_keyword(std::string_view a, std::string_view b) {  // keywords compare case-insensitively
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string edit_keywords(std::string_view stored, const FlagStore& edit) {
+  std::vector<std::string> now = edit.mode == FlagStore::Mode::replace ? std::vector<std::string>{} : split_keywords(stored);
+  auto has = [&](std::string_view k) {
+    return std::find_if(now.begin(), now.end(), [&](const std::string& x) { return same_keyword(x, k); });
+  };
+  for (const auto& k : edit.keywords) {
+    auto it = has(k);
+    if (edit.mode == FlagStore::Mode::remove) {
+      if (it != now.end()) now.erase(it);
+    } else if (it == now.end()) {
+      now.push_back(k);
+    }
+  }
+  std::string out;
+  for (const auto& k : now) {
+    if (!out.empty()) out += ' ';
+    out += k;
+  }
+  return out;
+}
+
+}  // namespace
+
+FlagStoreResult SqliteRepository::store_flags(int64_t mailbox_id, const std::vector<int64_t>& uids,
+                                              const FlagStore& edit) {
+  FlagStoreResult out;
+  for (int64_t uid : uids) {
+    Statement read(db_, "SELECT flags, keywords, modseq FROM messages WHERE mailbox_id = ? AND uid = ?");
+    read.bind(1, mailbox_id).bind(2, uid);
+    if (!read.step()) continue;
+    uint32_t before = static_cast<uint32_t>(read.int64(0));
+    std::string keywords_before = read.text(1);
+    int64_t modseq_before = read.int64(2);
+    read.run();
+    if (edit.unchanged_since && modseq_before > *edit.unchanged_since) {
+      out.modified.push_back(uid);
+      continue;
+    }
+    uint32_t after = edit.mode == FlagStore::Mode::add      ? before | edit.flags
+                     : edit.mode == FlagStore::Mode::remove ? before & ~edit.flags
+                                                            : (before & ~edit.replaced) | (edit.flags & edit.replaced);
+    std::string keywords_after = edit_keywords(keywords_before, edit);
+    if (after == before && keywords_after == keywords_before) continue;
+    Statement bump(db_, "UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING highest_modseq");
+    bump.bind(1, mailbox_id);
+    if (!bump.step()) throw Failure(ErrorCode::notFound, "the mailbox does not exist");
+    int64_t modseq = bump.int64(0);
+    bump.run();
+    Statement write(db_, "UPDATE messages SET flags = ?, keywords = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?");
+    write.bind(1, int64_t{after}).bind(2, keywords_after).bind(3, modseq).bind(4, mailbox_id).bind(5, uid);
+    write.run();
+    out.changed.push_back(FlagChange{uid, after, modseq, std::move(keywords_after)});
   }
   return out;
 }

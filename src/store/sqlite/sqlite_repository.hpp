@@ -66,6 +66,7 @@ class SqliteRepository final : public Repository {
   AppendedMessage append_message(const NewMessage& message) override;
   std::vector<MessageRecord> list_messages(int64_t mailbox_id) override;
   std::vector<MessageRecord> list_message_summaries(int64_t mailbox_id) override;
+  std::vector<MessageRecord> list_message_keys_since(int64_t mailbox_id, int64_t modseq) override;
   std::vector<MessageRecord> list_message_keys(int64_t mailbox_id) override;
   std::optional<MessageRecord> find_message(int64_t mailbox_id, int64_t uid) override;
   std::optional<MessageRecord> find_message_by_orig_uid(int64_t mailbox_id, int64_t orig_uid) override;
@@ -74,6 +75,7 @@ class SqliteRepository final : public Repository {
   std::vector<ExpungedMessage> expunged_since(int64_t mailbox_id, int64_t modseq) override;
   std::vector<FlagChange> update_flags(int64_t mailbox_id, const std::vector<int64_t>& uids, uint32_t add,
                                        uint32_t remove) override;
+  FlagStoreResult store_flags(int64_t mailbox_id, const std::vector<int64_t>& uids, const FlagStore& edit) override;
   std::vector<CopiedMessage> copy_messages(int64_t from_mailbox_id, const std::vector<int64_t>& uids,
                                            int64_t to_mailbox_id) override;
   std::vector<int64_t> erase_messages(int64_t mailbox_id, const std::vector<int64_t>& uids) override;

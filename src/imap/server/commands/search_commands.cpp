@@ -1,0 +1,270 @@
+// SEARCH (RFC 3501 section 6.4.4) with ESEARCH's RETURN options (RFC 4731), SEARCHRES's SAVE
+// and "$" (RFC 5182) and CONDSTORE's MODSEQ (RFC 7162); SORT and THREAD (RFC 5256). The
+// criteria are the shared IMAP SEARCH evaluator's (mail/search), over the mailbox's shared
+// snapshot; the message sequence is the one this session's client knows.
+#include <algorithm>
+#include <ctime>
+
+#include "base/run_blocking.hpp"
+#include "base/text.hpp"
+#include "imap/response_text.hpp"
+#include "imap/server/command.hpp"
+#include "imap/server/message_set.hpp"
+#include "imap/sort_thread.hpp"
+#include "mail/search/search_eval.hpp"
+#include "mail/search/search_parser.hpp"
+#include "mail/search/search_text.hpp"
+
+namespace ximssd::imap {
+
+namespace {
+
+using boost::asio::awaitable;
+using mail::search::SearchKey;
+using mail::search::SearchKeyKind;
+
+bool needs_texts(const SearchKey& key) {
+  switch (key.kind) {
+    case SearchKeyKind::bcc: case SearchKeyKind::body: case SearchKeyKind::cc: case SearchKeyKind::from:
+    case SearchKeyKind::header: case SearchKeyKind::subject: case SearchKeyKind::text: case SearchKeyKind::to:
+      return true;
+    default:
+      break;
+  }
+  for (const auto& child : key.children)
+    if (needs_texts(child)) return true;
+  return false;
+}
+
+bool uses_modseq(const SearchKey& key) {
+  if (key.kind == SearchKeyKind::modseq) return true;
+  for (const auto& child : key.children)
+    if (uses_modseq(child)) return true;
+  return false;
+}
+
+// The query text with "$" standing alone replaced by a marker the evaluator will not see
+// (the SEARCH parser reads sequence sets of digits only).
+std::string take_saved_marker(std::string_view text, bool& found) {
+  std::string out(text);
+  for (size_t i = 0; i < out.size(); ++i) {
+    bool start = i == 0 || out[i - 1] == ' ' || out[i - 1] == '(';
+    bool end = i + 1 == out.size() || out[i + 1] == ' ' || out[i + 1] == ')';
+    if (out[i] == '$' && start && end) {
+      out.replace(i, 1, "4294967295");
+      found = true;
+    }
+  }
+  return out;
+}
+
+struct Matches {
+  std::vector<size_t> indexes;  // known-sequence indexes, ascending
+  int64_t highest_modseq = 0;
+};
+
+// Evaluates the criteria (text after SEARCH's options, CHARSET included) over the client's sequence.
+Matches run_search(CommandContext& c, std::string_view criteria) {
+  bool saved = false;
+  std::string text = take_saved_marker(criteria, saved);
+  auto query = mail::search::parse_search(text);
+  if (saved) {
+    // The marker parsed as the sequence number 4294967295: turn it into the saved UIDs.
+    std::function<void(SearchKey&)> fix = [&](SearchKey& key) {
+      if (key.kind == SearchKeyKind::sequence_set && key.set.size() == 1 && key.set[0].first == 4294967295u &&
+          key.set[0].last == 4294967295u) {
+        key.kind = SearchKeyKind::uid;
+        key.set.clear();
+        for (uint32_t u : c.session.saved_result) key.set.push_back({u, u});
+        if (key.set.empty()) {
+          key.kind = SearchKeyKind::not_;
+          key.children = {SearchKey{}};
+        }
+      }
+      for (auto& child : key.children) fix(child);
+    };
+    fix(query.root);
+  }
+  if (uses_modseq(query.root)) c.session.condstore = true;
+  auto& s = c.selected();
+  auto snapshot = c.ctx.messages.current_snapshot(c.actor(), s.view);
+  bool texts = needs_texts(query.root);
+  // The client's sequence; a message erased since it was told of stands in as an empty row
+  // that is then left out.
+  static const store::MessageRecord kGone{};
+  std::vector<const store::MessageRecord*> rows;
+  rows.reserve(s.count());
+  for (size_t i = 0; i < s.count(); ++i) {
+    const store::MessageRecord* row = texts ? snapshot->find_with_texts(s.uid_at(i)) : snapshot->find(s.uid_at(i));
+    rows.push_back(row ? row : &kGone);
+  }
+  mail::search::SearchContext context{rows,
+                                      [&](const store::MessageRecord& m) { return c.ctx.messages.header_text(m); },
+                                      [&](const store::MessageRecord& m) { return c.ctx.messages.message_text(m); },
+                                      std::time(nullptr),
+                                      "",
+                                      [&](int64_t uid) { return s.is_recent(static_cast<uint32_t>(uid)); }};
+  Matches out;
+  for (size_t i : mail::search::evaluate(query, context)) {
+    if (rows[i] == &kGone) continue;
+    out.indexes.push_back(i);
+    out.highest_modseq = std::max(out.highest_modseq, rows[i]->modseq);
+  }
+  return out;
+}
+
+awaitable<void> search(CommandContext& c) {
+  c.uses_sequence_numbers = !c.uid();
+  c.args.sp();
+  // RETURN (options): the ESEARCH form.
+  bool esearch = false, want_min = false, want_max = false, want_all = false, want_count = false, save = false;
+  if (c.args.accept_word("RETURN")) {
+    esearch = true;
+    c.args.sp();
+    c.args.list_begin();
+    for (bool first = true; !c.args.accept_list_end(); first = false) {
+      if (!first) c.args.sp();
+      std::string option = ascii_upper(c.args.atom());
+      if (option == "MIN") want_min = true;
+      else if (option == "MAX") want_max = true;
+      else if (option == "ALL") want_all = true;
+      else if (option == "COUNT") want_count = true;
+      else if (option == "SAVE") save = true;
+      else c.args.fail("unknown RETURN option " + option);
+    }
+    if (!want_min && !want_max && !want_count && !want_all && !save) want_all = true;  // RETURN ()
+    c.args.sp();
+  }
+  std::string criteria(c.args.rest());
+  Matches matches;
+  co_await run_blocking(c.ctx.blocking, [&] {
+    matches = run_search(c, criteria);
+    return true;
+  });
+  auto& s = c.selected();
+  auto id_of = [&](size_t i) -> int64_t { return c.uid() ? s.uid_at(i) : static_cast<int64_t>(i + 1); };
+  if (save) {
+    c.session.saved_result.clear();
+    for (size_t i : matches.indexes) c.session.saved_result.push_back(s.uid_at(i));
+    if (!want_min && !want_max && !want_count && !want_all) co_return;  // SAVE alone: no ESEARCH
+  }
+  bool modseq = c.session.condstore && matches.highest_modseq > 0 && !matches.indexes.empty() &&
+                criteria.find("MODSEQ") != std::string::npos;
+  if (!esearch) {
+    std::string line = "SEARCH";
+    for (size_t i : matches.indexes) line += " " + std::to_string(id_of(i));
+    if (modseq) line += " (MODSEQ " + std::to_string(matches.highest_modseq) + ")";
+    c.untagged(line);
+    co_return;
+  }
+  std::string line = "ESEARCH (TAG ";
+  append_string(line, c.tag);
+  line += ")";
+  if (c.uid()) line += " UID";
+  if (!matches.indexes.empty()) {
+    if (want_min) line += " MIN " + std::to_string(id_of(matches.indexes.front()));
+    if (want_max) line += " MAX " + std::to_string(id_of(matches.indexes.back()));
+    if (want_all) {
+      std::vector<int64_t> ids;
+      for (size_t i : matches.indexes) ids.push_back(id_of(i));
+      line += " ALL " + format_number_set(ids);
+    }
+  }
+  if (want_count) line += " COUNT " + std::to_string(matches.indexes.size());
+  if (modseq) line += " MODSEQ " + std::to_string(matches.highest_modseq);
+  c.untagged(line);
+}
+
+// The first address of a cached display-form field ("Name <local@domain>, ..."): its local part
+// (lowercased) and its display name (or the address when it has none).
+std::pair<std::string, std::string> first_address(std::string_view field) {
+  size_t comma = field.find(',');
+  std::string_view first = field.substr(0, comma);
+  std::string_view address = first, name;
+  if (size_t lt = first.find('<'); lt != std::string_view::npos) {
+    size_t gt = first.find('>', lt);
+    address = first.substr(lt + 1, gt == std::string_view::npos ? std::string_view::npos : gt - lt - 1);
+    name = first.substr(0, lt);
+  }
+  std::string display = trim_whitespace(name);
+  if (display.size() >= 2 && display.front() == '"' && display.back() == '"') display = display.substr(1, display.size() - 2);
+  std::string addr = trim_whitespace(address);
+  if (display.empty()) display = addr;
+  std::string local = ascii_lower(addr.substr(0, addr.find('@')));
+  return {local, display};
+}
+
+// The messages SORT or THREAD works on, with the fields they compare.
+std::vector<SortThreadMessage> sort_inputs(CommandContext& c, const std::vector<size_t>& indexes, bool references) {
+  auto& s = c.selected();
+  auto snapshot = c.ctx.messages.current_snapshot(c.actor(), s.view);
+  std::vector<SortThreadMessage> out;
+  out.reserve(indexes.size());
+  for (size_t i : indexes) {
+    const auto* row = snapshot->find_with_texts(s.uid_at(i));
+    if (!row) continue;
+    SortThreadMessage m;
+    m.id = c.uid() ? s.uid_at(i) : static_cast<uint32_t>(i + 1);
+    m.internal_date = row->internal_date;
+    m.sent_date = row->header.sent_date;
+    m.size = row->size;
+    m.subject = row->header.subject;
+    std::tie(m.from_mailbox, m.from_display) = first_address(row->header.from);
+    std::tie(m.to_mailbox, m.to_display) = first_address(row->header.to);
+    m.cc_mailbox = first_address(row->header.cc).first;
+    m.message_id = row->header.message_id;
+    if (references) {
+      for (const auto& field : mail::search::header_fields(c.ctx.messages.header_text(*row))) {
+        if (iequals(field.name, "References")) m.references = field.value;
+        else if (iequals(field.name, "In-Reply-To")) m.in_reply_to = field.value;
+        else if (iequals(field.name, "Message-ID") && m.message_id.empty()) m.message_id = field.value;
+      }
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+awaitable<void> sort(CommandContext& c) {
+  c.uses_sequence_numbers = !c.uid();
+  c.args.sp();
+  auto criteria = read_sort_criteria(c.args);
+  c.args.sp();
+  std::string rest(c.args.rest());  // charset SP search-criteria
+  std::string line = "SORT";
+  co_await run_blocking(c.ctx.blocking, [&] {
+    auto matches = run_search(c, "CHARSET " + rest);
+    auto inputs = sort_inputs(c, matches.indexes, false);
+    for (uint32_t id : sort_messages(inputs, criteria)) line += " " + std::to_string(id);
+    return true;
+  });
+  c.untagged(line);
+}
+
+awaitable<void> thread(CommandContext& c) {
+  c.uses_sequence_numbers = !c.uid();
+  c.args.sp();
+  auto algorithm = read_thread_algorithm(c.args);
+  c.args.sp();
+  std::string rest(c.args.rest());
+  std::string line = "THREAD";
+  co_await run_blocking(c.ctx.blocking, [&] {
+    auto matches = run_search(c, "CHARSET " + rest);
+    auto inputs = sort_inputs(c, matches.indexes, algorithm == ThreadAlgorithm::references);
+    std::string threads = thread_messages(inputs, algorithm);
+    if (!threads.empty()) line += " " + threads;
+    return true;
+  });
+  c.untagged(line);
+}
+
+const CommandSpec kCommands[] = {
+    {"SEARCH", search, nullptr, kSelected}, {"UID SEARCH", search, nullptr, kSelected}, {"SORT", sort, nullptr, kSelected},
+    {"UID SORT", sort, nullptr, kSelected}, {"THREAD", thread, nullptr, kSelected},     {"UID THREAD", thread, nullptr, kSelected},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> search_commands() { return kCommands; }
+
+}  // namespace ximssd::imap

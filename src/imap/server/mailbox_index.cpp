@@ -1,0 +1,123 @@
+#include "imap/server/mailbox_index.hpp"
+
+#include <algorithm>
+
+namespace ximssd::imap {
+
+std::optional<size_t> MailboxVersion::find(uint32_t uid) const {
+  auto it = std::lower_bound(uids.begin(), uids.end(), uid);
+  if (it == uids.end() || *it != uid) return std::nullopt;
+  return static_cast<size_t>(it - uids.begin());
+}
+
+namespace {
+
+uint32_t intern_keywords(MailboxVersion& v, const std::string& keywords) {
+  if (keywords.empty()) return 0;
+  for (size_t i = 1; i < v.keyword_sets.size(); ++i)
+    if (v.keyword_sets[i] == keywords) return static_cast<uint32_t>(i);
+  v.keyword_sets.push_back(keywords);
+  return static_cast<uint32_t>(v.keyword_sets.size() - 1);
+}
+
+void push(MailboxVersion& v, const store::MessageRecord& m) {
+  v.uids.push_back(static_cast<uint32_t>(m.uid));
+  v.flags.push_back(m.flags);
+  v.modseqs.push_back(m.modseq);
+  v.keywords.push_back(intern_keywords(v, m.keywords));
+}
+
+void reserve(MailboxVersion& v, size_t n) {
+  v.uids.reserve(n);
+  v.flags.reserve(n);
+  v.modseqs.reserve(n);
+  v.keywords.reserve(n);
+}
+
+}  // namespace
+
+std::shared_ptr<MailboxIndex::Entry> MailboxIndex::follow(int64_t mailbox_id) {
+  std::lock_guard lock(mutex_);
+  for (auto it = entries_.begin(); it != entries_.end();)  // forget entries nobody holds
+    it = it->second.expired() ? entries_.erase(it) : std::next(it);
+  if (auto existing = entries_[mailbox_id].lock()) return existing;
+  auto entry = std::make_shared<Entry>();
+  entry->mailbox_id_ = mailbox_id;
+  std::weak_ptr<Entry> weak = entry;
+  entry->subscription_ = hub_.subscribe(mailbox_id, [weak] {
+    if (auto e = weak.lock()) e->stale_ = true;
+  });
+  entries_[mailbox_id] = entry;
+  return entry;
+}
+
+std::shared_ptr<const MailboxVersion> MailboxIndex::current(Entry& entry) {
+  std::lock_guard lock(entry.mutex_);
+  // Cleared before reading, so that a change published while we read marks it stale again.
+  if (!entry.current_) {
+    entry.stale_ = false;
+    entry.current_ = load(entry.mailbox_id_);
+  } else if (entry.stale_.exchange(false)) {
+    if (auto next = advance(*entry.current_)) entry.current_ = std::move(next);
+  }
+  return entry.current_;
+}
+
+std::shared_ptr<const MailboxVersion> MailboxIndex::load(int64_t mailbox_id) {
+  auto& db = store_.reader();
+  auto v = std::make_shared<MailboxVersion>();
+  v->mailbox_id = mailbox_id;
+  // The modseq first: a change committed while the rows are read is then read again later
+  // (applying a row twice is harmless), never missed.
+  if (auto record = db.find_mailbox_by_id(mailbox_id)) v->modseq = record->highest_modseq;
+  auto rows = db.list_message_keys(mailbox_id);
+  reserve(*v, rows.size());
+  for (const auto& m : rows) push(*v, m);
+  return v;
+}
+
+std::shared_ptr<const MailboxVersion> MailboxIndex::advance(const MailboxVersion& from) {
+  auto& db = store_.reader();
+  int64_t modseq = from.modseq;
+  if (auto record = db.find_mailbox_by_id(from.mailbox_id)) modseq = record->highest_modseq;
+  else return load(from.mailbox_id);  // removed: an empty mailbox from now on
+  if (modseq == from.modseq) return nullptr;  // nothing new
+  auto changed = db.list_message_keys_since(from.mailbox_id, from.modseq);  // in UID order
+  auto gone = db.expunged_since(from.mailbox_id, from.modseq);
+  std::vector<uint32_t> gone_uids;
+  gone_uids.reserve(gone.size());
+  for (const auto& g : gone) gone_uids.push_back(static_cast<uint32_t>(g.uid));
+  std::sort(gone_uids.begin(), gone_uids.end());
+
+  auto v = std::make_shared<MailboxVersion>();
+  v->mailbox_id = from.mailbox_id;
+  v->modseq = modseq;
+  v->keyword_sets = from.keyword_sets;
+  reserve(*v, from.size() + changed.size());
+  // One merge of the old version with the changed rows, dropping the erased.
+  size_t i = 0, j = 0, g = 0;
+  auto erased = [&](uint32_t uid) {
+    while (g < gone_uids.size() && gone_uids[g] < uid) ++g;
+    return g < gone_uids.size() && gone_uids[g] == uid;
+  };
+  while (i < from.size() || j < changed.size()) {
+    uint32_t old_uid = i < from.size() ? from.uids[i] : UINT32_MAX;
+    uint32_t new_uid = j < changed.size() ? static_cast<uint32_t>(changed[j].uid) : UINT32_MAX;
+    if (new_uid <= old_uid) {
+      if (!erased(new_uid)) push(*v, changed[j]);
+      ++j;
+      if (new_uid == old_uid) ++i;
+    } else {
+      if (!erased(old_uid)) {
+        v->uids.push_back(old_uid);
+        v->flags.push_back(from.flags[i]);
+        v->modseqs.push_back(from.modseqs[i]);
+        v->keywords.push_back(from.keywords[i]);
+      }
+      ++i;
+    }
+  }
+  return v;
+}
+
+}  // namespace ximssd::imap
