@@ -198,6 +198,14 @@ awaitable<void> ImapConnection::process_commands() {
     }
     std::string text(event->text);  // the framer's view ends with the next read
     co_await run_command(text);
+    if (starting_tls_) {
+      starting_tls_ = false;
+      co_await wait_for_drain(0);
+      // Anything the client pipelined after STARTTLS in clear text is dropped (RFC 3501 6.2.1).
+      framer_ = CommandFramer(framer_limits(ctx_.settings));
+      if (!closing_ && !co_await handshake()) begin_close();
+      break;
+    }
     if (pending_output() > kHighWater) co_await wait_for_drain(kHighWater / 2);
   }
 }
@@ -247,15 +255,8 @@ void ImapConnection::finish(CommandContext& c) {
       begin_close();
       break;
     case CommandContext::After::start_tls:
-      // The OK goes out in clear text; anything the client pipelined after STARTTLS is dropped.
-      framer_ = CommandFramer(framer_limits(ctx_.settings));
-      asio::co_spawn(
-          socket_.get_executor(),
-          [self = shared_from_this()]() -> awaitable<void> {
-            co_await self->wait_for_drain(0);
-            if (!self->closing_ && !co_await self->handshake()) self->begin_close();
-          },
-          asio::detached);
+      // The reader runs the handshake (starting_tls_) once the OK is out in clear text.
+      starting_tls_ = true;
       break;
     case CommandContext::After::compress:
       // Everything after the OK is compressed, both ways.

@@ -67,6 +67,7 @@ class ImapConnection : public std::enable_shared_from_this<ImapConnection> {
   bool reader_waiting_ = false;
   bool handshaking_ = false;
   bool closing_ = false;
+  bool starting_tls_ = false;
 };
 
 // Accepts IMAP (STARTTLS available) or, with `implicit_tls`, IMAPS connections on `endpoint`.
