@@ -101,7 +101,11 @@ int serve(const Config& config) {
   http_sessions->start_sweeper();
 
   // IMAP, and IMAPS with the same certificate.
-  imap::ImapContext imap_ctx{config.imap, default_domain, accounts, mailboxes, ingest, messages, sasl,
+  // The cleartext rules are the server's (auth.*), the same for every protocol.
+  imap::ImapSettings imap_settings = config.imap;
+  imap_settings.loopback_is_secure = config.ximss.loopback_is_secure;
+  imap_settings.cleartext_on_insecure = config.ximss.cleartext_on_insecure;
+  imap::ImapContext imap_ctx{imap_settings, default_domain, accounts, mailboxes, ingest, messages, sasl,
                              throttle,    quota,          recent,   mailbox_index, blocking, tls.get()};
   auto imap_address = asio::ip::make_address(config.imap.listen);
   if (config.imap.port) imap::listen_imap(io, {imap_address, config.imap.port}, imap_ctx, false);

@@ -20,8 +20,9 @@ struct ImapSettings {
   // Storage quota of each account in KiB (RFC 9208 STORAGE); 0 = none. An account setting
   // "QuotaStorage" overrides it.
   uint64_t quota_kib = 0;
-  bool loopback_is_secure = true;       // LOGIN and AUTHENTICATE PLAIN allowed over loopback
-  bool cleartext_on_insecure = false;   // ... and over any connection without TLS
+  // From auth.loopback_is_secure and auth.cleartext_on_insecure (the same for every protocol):
+  bool loopback_is_secure = true;      // LOGIN and AUTHENTICATE PLAIN allowed over loopback
+  bool cleartext_on_insecure = false;  // ... and over any connection without TLS
 };
 
 }  // namespace ximssd::imap
