@@ -36,12 +36,14 @@
 //       NOOP
 //     so the mailbox keeps its size and its flags. After a warm-up of W seconds (1), commands are
 //     counted for S seconds (10): commands/s overall and per kind, latency (from writing the
-//     command to reading its tagged response) p50/p90/p99/max per kind and overall. Responses
+//     command to reading its tagged response) p50/p90/p99/max per kind and overall; only
+//     commands that succeeded count, errors are counted per kind with the first one. Responses
 //     are checked: a page must return every message with UID, FLAGS, RFC822.SIZE and the header
 //     fields; a body its RFC822.SIZE bytes; a STORE the new FLAGS; an APPEND its APPENDUID (with
 //     UIDPLUS); a SEARCH its SEARCH response; UID EXPUNGE an EXPUNGE; IDLE its "+". A NO, a BAD,
 //     a failed check, a lost connection or a command unanswered for --timeout seconds is an
-//     error. At the end every client puts back what it changed and logs out.
+//     error. At the end every client puts back what it changed and logs out. --trace K writes
+//     client K's traffic (0-based; literal contents left out) to stderr.
 //     With --pid, the CPU time of the server's process tree (a process and its descendants, from
 //     /proc) over the window is reported; the tool's own and the machine's always are.
 //
@@ -115,6 +117,7 @@ struct Options : CommonOptions {
   long idle_ms = 0;
   double hold = 0;
   double settle = 2;
+  long trace = -1;  // a connection (0-based) whose traffic is written to stderr
   long min_available_mib = 1024;
   uint64_t seed = 1;
   std::string mailbox = "INBOX";
@@ -128,7 +131,7 @@ void usage() {
       "                   [--mailbox M] [--first F] [--seed S] [--threads T] [--timeout T]\n"
       "  imap_load mixed  --host H --port P --user U --password PW [--clients C] [--seconds S]\n"
       "                   [--warmup W] [--idle-ms I] [--mailbox M] [--pid SERVERPID] [--threads T]\n"
-      "                   [--seed S] [--inflight K] [--timeout T]\n"
+      "                   [--seed S] [--inflight K] [--timeout T] [--trace CONN]\n"
       "  imap_load idle   --host H --port P --user U --password PW --count N [--pid SERVERPID]\n"
       "                   [--inflight K] [--settle SECONDS] [--hold SECONDS] [--min-available-mib M]\n"
       "                   [--mailbox M] [--threads T] [--timeout T]\n"
@@ -148,6 +151,7 @@ Options parse_args(int argc, char** argv) {
     else if (name == "idle-ms") o.idle_ms = parse_long(name, value, 0);
     else if (name == "hold") o.hold = parse_double(name, value, 0);
     else if (name == "settle") o.settle = parse_double(name, value, 0);
+    else if (name == "trace") o.trace = parse_long(name, value, 0);
     else if (name == "min-available-mib") o.min_available_mib = parse_long(name, value, 0);
     else if (name == "seed") o.seed = static_cast<uint64_t>(parse_long(name, value, 0));
     else if (name == "mailbox") o.mailbox = value;
@@ -600,6 +604,8 @@ constexpr size_t cycle_len = sizeof cycle / sizeof cycle[0];
 
 struct KindStats {
   uint64_t count = 0;
+  uint64_t errors = 0;      // NO, BAD or a failed check (in the window or not)
+  std::string first_error;
   std::vector<float> lat_ms;
 };
 
@@ -720,6 +726,8 @@ class Loop {
     ep_ = epoll_create1(EPOLL_CLOEXEC);
     if (ep_ < 0) die("epoll_create1: " + errno_text(errno));
     for (size_t i = 0; i < conns_.size(); ++i) conns_[i].rng = Rng(sh.seed * 7919 + first_id + i);
+    if (opt_.trace >= first_id && opt_.trace < static_cast<long>(first_id + nconns))
+      trace_idx_ = static_cast<uint32_t>(opt_.trace - first_id);
     stats_.resize(k_count);
   }
   ~Loop() {
@@ -939,6 +947,7 @@ class Loop {
     c.held = {};
     c.cmd_text = text.size() > 120 ? text.substr(0, 120) + "..." : text;
     c.sent_at = Clock::now();
+    if (idx == trace_idx_) trace('C', std::string(c.tag) + " " + text);
     c.out += c.tag;
     c.out += ' ';
     if (!literal.empty() && plus) {
@@ -1066,8 +1075,13 @@ class Loop {
     c.uidplus = find_token(std::string(s) + " ", "UIDPLUS") != std::string_view::npos;
   }
 
+  void trace(char who, std::string_view line) {
+    std::fprintf(stderr, "imap_load: %c: %s\n", who, shorten(line, 300).c_str());
+  }
+
   bool on_response(uint32_t idx, std::string_view r) {
     Conn& c = conns_[idx];
+    if (idx == trace_idx_) trace('S', r);
     if (r.empty()) return true;
     if (r[0] == '+') return on_continuation(idx);
     if (r.size() >= 2 && r[0] == '*' && r[1] == ' ') return on_untagged(idx, r.substr(2));
@@ -1134,7 +1148,11 @@ class Loop {
   void check_failed(Conn& c, const std::string& why) {
     if (c.check_failed) return;
     c.check_failed = true;
-    sh_.error("'" + c.cmd_text + "': " + why);
+    std::string e = "'" + c.cmd_text + "': " + why;
+    KindStats& ks = stats_[c.kind];
+    ++ks.errors;
+    if (ks.first_error.empty()) ks.first_error = e;
+    sh_.error(e);
   }
 
   void on_fetch(uint32_t idx, uint32_t seq, std::string_view f) {
@@ -1349,7 +1367,8 @@ class Loop {
           break;
       }
     }
-    if (!c.cleaning && sh_.measuring.load(std::memory_order_relaxed)) {
+    // Only commands that succeeded (OK, checks passed) count; the others are errors.
+    if (!c.cleaning && !c.check_failed && sh_.measuring.load(std::memory_order_relaxed)) {
       auto lat = now - c.sent_at - c.held;
       KindStats& ks = stats_[c.kind];
       ++ks.count;
@@ -1515,6 +1534,7 @@ class Loop {
   std::vector<KindStats> stats_;
   std::vector<uint32_t> holds_;
   int ep_ = -1;
+  uint32_t trace_idx_ = UINT32_MAX;
   size_t next_to_start_ = 0;
   size_t starting_ = 0;
   size_t done_appending_ = 0;
@@ -1676,6 +1696,8 @@ int run_mixed(const Options& o) {
   for (auto& l : run.loops)
     for (int k = 0; k < k_count; ++k) {
       all[k].count += l->stats()[k].count;
+      all[k].errors += l->stats()[k].errors;
+      if (all[k].first_error.empty()) all[k].first_error = l->stats()[k].first_error;
       auto& v = l->stats()[k].lat_ms;
       all[k].lat_ms.insert(all[k].lat_ms.end(), v.begin(), v.end());
     }
@@ -1709,6 +1731,9 @@ int run_mixed(const Options& o) {
                 kind_names[k], static_cast<unsigned long long>(all[k].count), kind_names[k],
                 static_cast<double>(all[k].count) / elapsed, kind_names[k], p.p50, kind_names[k], p.p90,
                 kind_names[k], p.p99, kind_names[k], p.max);
+    std::printf(",\"%s_errors\":%llu", kind_names[k], static_cast<unsigned long long>(all[k].errors));
+    if (!all[k].first_error.empty())
+      std::printf(",\"%s_first_error\":%s", kind_names[k], json_string(all[k].first_error).c_str());
   }
   double cpu = print_server_cpu(cpu0, cpu1, o.pid, elapsed);
   if (cpu > 0) std::printf(",\"commands_per_server_cpu_sec\":%.1f", static_cast<double>(total) / cpu);

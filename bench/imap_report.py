@@ -73,10 +73,15 @@ def get(d, k):
 
 
 def outcome(d, status):
+    """The errors and how the case ended (the reason only when no output says more)."""
     if d is None:
         return status
     errs = d.get("errors")
-    return f"{errs} errors, {status}" if errs is not None else status
+    if errs is None:
+        return status
+    if status != "ok" and errs:
+        status = status.split(" (")[0]  # the first error is listed elsewhere
+    return f"{errs:,} errors, {status}"
 
 
 commands = {}
@@ -236,6 +241,7 @@ p("server's `+` arrives) and `NOOP`; so the mailbox keeps its size and its flags
 p("(every message of a page with its fields, a body of its RFC822.SIZE, a STORE's new FLAGS, APPENDUID,")
 p("the SEARCH response, the EXPUNGE); a NO, a BAD, a failed check or a lost connection is an error.")
 p(f"Measured for {E['SECONDS_EACH']} s after a {E['WARMUP']} s warm-up, Dovecot first, then ximssd, at each level.")
+p("Only commands that succeeded count in commands/s and latencies; errors are listed below the tables.")
 p("Latency is from writing a command to reading its tagged response. *Server cores* is the CPU time of")
 p("the server's process tree over the window divided by its length (for Dovecot the master and all its")
 p("processes); *load tool* and *machine* cores likewise for `imap_load` and for the whole machine.")
@@ -270,13 +276,25 @@ for k, label in KINDS:
                 cells.append(f"{fint(d.get(f'{k}_per_sec'))}/s, {fms(d.get(f'{k}_p50_ms'))} / {fms(d.get(f'{k}_p99_ms'))}")
     p(f"| {label} | " + " | ".join(cells) + " |")
 p("")
-firsts = [(name, c, d.get("first_error")) for c in levels for s, name in SERVERS
-          for d in [mixed[(s, c)][0]] if d and d.get("first_error")]
-if firsts:
-    p("First errors seen:")
+errs = []
+for c in levels:
+    for s, name in SERVERS:
+        d = mixed[(s, c)][0]
+        if not d:
+            continue
+        listed = False
+        for k, label in KINDS:
+            if d.get(f"{k}_errors"):
+                errs.append(f"- {name}, {c:,} clients, {label}: {d[f'{k}_errors']:,} errors; first: `{d.get(f'{k}_first_error', '')}`")
+                listed = True
+        if d.get("first_error") and not listed:
+            errs.append(f"- {name}, {c:,} clients: {d.get('errors')} errors; first: `{d['first_error']}`")
+if errs:
+    p("Errors seen (commands answered NO or BAD, or failing a check; they are not counted in the commands/s")
+    p("and latencies above):")
     p("")
-    for name, c, e in firsts:
-        p(f"- {name}, {c:,} clients: `{e}`")
+    for e in errs:
+        p(e)
     p("")
 
 # --- Idle -------------------------------------------------------------------------------------------
