@@ -239,14 +239,14 @@ awaitable<void> ImapConnection::run_command(std::string_view text) {
 }
 
 void ImapConnection::finish(CommandContext& c) {
-  if (c.status == "BAD") count_bad();
-  else consecutive_bad_ = 0;
+  if (c.status != "BAD") consecutive_bad_ = 0;
   if (!c.respond) return;
   std::string line = c.tag + " " + c.status + " ";
   if (!c.code.empty()) line += "[" + c.code + "] ";
   line += c.text.empty() ? c.name + " completed" : c.text;
   line += "\r\n";
   queue(line);
+  if (c.status == "BAD") count_bad();  // after the response: a BYE it causes comes last
   if (current_timeout() != armed_timeout_) idle_timer_.cancel();  // logged in: re-arm
   switch (c.after) {
     case CommandContext::After::nothing:

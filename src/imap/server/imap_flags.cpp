@@ -1,7 +1,9 @@
 #include "imap/server/imap_flags.hpp"
 
-#include "imap/command_parser.hpp"
+#include <algorithm>
+
 #include "base/text.hpp"
+#include "imap/command_parser.hpp"
 #include "mail/message_flags.hpp"
 
 namespace ximssd::imap {
@@ -67,10 +69,38 @@ ParsedFlags parse_flags(const std::vector<std::string>& flags) {
   return out;
 }
 
-std::string defined_flags_text() { return "(\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $MDNSent)"; }
+namespace {
 
-std::string permanent_flags_text(bool writable) {
-  return writable ? "(\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $MDNSent \\*)" : "()";
+std::string keywords_in_use(const std::vector<std::string>& keyword_sets) {
+  std::vector<std::string> seen;
+  std::string out;
+  for (const auto& set : keyword_sets) {
+    size_t i = 0;
+    while (i < set.size()) {
+      size_t end = std::min(set.find(' ', i), set.size());
+      std::string k = set.substr(i, end - i);
+      bool dup = k.empty();
+      for (const auto& s : seen) dup = dup || iequals(s, k);
+      if (!dup && seen.size() < 256) {
+        seen.push_back(k);
+        out += ' ';
+        out += k;
+      }
+      i = end + 1;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string defined_flags_text(const std::vector<std::string>& keyword_sets) {
+  return "(\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $MDNSent" + keywords_in_use(keyword_sets) + ")";
+}
+
+std::string permanent_flags_text(bool writable, const std::vector<std::string>& keyword_sets) {
+  if (!writable) return "()";
+  return "(\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $MDNSent" + keywords_in_use(keyword_sets) + " \\*)";
 }
 
 }  // namespace ximssd::imap

@@ -23,8 +23,9 @@ struct ParsedFlags {
 // unknown system flag ("\Foo") throws Failure(badRequest).
 ParsedFlags parse_flags(const std::vector<std::string>& flags);
 
-// FLAGS and PERMANENTFLAGS for SELECT.
-std::string defined_flags_text();
-std::string permanent_flags_text(bool writable);
+// FLAGS and PERMANENTFLAGS for SELECT: the system flags and the keywords in use in the mailbox
+// (`keyword_sets`: space-separated keyword lists).
+std::string defined_flags_text(const std::vector<std::string>& keyword_sets);
+std::string permanent_flags_text(bool writable, const std::vector<std::string>& keyword_sets);
 
 }  // namespace ximssd::imap

@@ -19,13 +19,14 @@ SelectedMailbox::SelectedMailbox(mail::FolderView v, bool ro, MailboxIndex& inde
   changed_->store(false);
   base_ = index_.current(*entry_);
   reported_modseq_ = base_->modseq;
-  // A mailbox no session has looked at since the server started has nothing recent yet.
-  uint32_t highest = highest_uid();
-  if (!read_only) claim_recent(highest);
+  claim_recent(highest_uid());
 }
 
 void SelectedMailbox::claim_recent(uint32_t highest) {
-  uint32_t before = recent_.claim(mailbox_id(), highest, highest);
+  // \Recent is kept in memory: after a restart, a mailbox's messages are recent for the first
+  // session that selects it. A read-only session sees what no one has claimed, and claims none.
+  uint32_t before = read_only ? recent_.mark(mailbox_id(), 0) : recent_.claim(mailbox_id(), highest, 0);
+  if (!recent_ranges_.empty()) before = std::max(before, recent_ranges_.back().second);
   if (before < highest) recent_ranges_.emplace_back(before, highest);
 }
 
@@ -152,7 +153,7 @@ void SelectedMailbox::sync(std::string& out, const SyncOptions& options) {
     for (size_t k = first_new; k < now.size(); ++k) extra_.emplace_back(now.uids[k], now.modseqs[k]);
   }
   if (added) {
-    if (!read_only) claim_recent(now.uids.back());
+    claim_recent(now.uids.back());
     out += "* " + std::to_string(count()) + " EXISTS\r\n";
     out += "* " + std::to_string(recent_count()) + " RECENT\r\n";
   }

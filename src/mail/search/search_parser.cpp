@@ -233,6 +233,8 @@ class Parser {
       case Argument::number:
         argument_start(name + " needs a number", at);
         key.number = number(name);
+        if (key.number == 0 && (syntax.kind == K::younger || syntax.kind == K::older))
+          fail(name + " needs a number of seconds above 0", at);  // RFC 5032: nz-number
         break;
       case Argument::modseq:
         // RFC 7162: MODSEQ [entry-name entry-type-req] mod-sequence-valzer. Per-flag modseqs

@@ -37,6 +37,11 @@ awaitable<void> setacl(CommandContext& c) {
   change.pattern = identifier;
   change.mode = "set";
   change.rights = rights;
+  try {
+    mail::parse_rights(change.rights.substr(change.rights.empty() || (rights[0] != '+' && rights[0] != '-') ? 0 : 1));
+  } catch (const Failure& e) {
+    throw SyntaxError(e.what(), 0);  // an unknown right letter is a bad command (RFC 4314 3.1)
+  }
   if (!rights.empty() && (rights[0] == '+' || rights[0] == '-')) {
     change.mode = rights[0] == '+' ? "add" : "sub";
     change.rights = rights.substr(1);
@@ -88,7 +93,8 @@ void myrights(CommandContext& c) {
   std::string name = read_mailbox(c.args);
   c.args.expect_end();
   auto ref = c.ctx.mailboxes.resolve(c.actor(), name);
-  if (!ref.record) throw Failure(ErrorCode::notFound, "no such mailbox: " + name);
+  // No right at all reads as no mailbox, so that names cannot be probed.
+  if (!ref.record || ref.rights == 0) throw Failure(ErrorCode::notFound, "no such mailbox: " + name);
   c.untagged("MYRIGHTS " + wire_name(ref.display_name()) + " " + mail::rights_text(ref.rights));
 }
 

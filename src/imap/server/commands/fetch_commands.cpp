@@ -133,8 +133,8 @@ FetchRequest read_request(CommandContext& c) {
       default: r.needs_row = true; break;
     }
   }
-  // UID FETCH always reports UIDs; CHANGEDSINCE (and CONDSTORE's MODSEQ) the modseqs.
-  if (c.uid() && !has_uid) r.items.insert(r.items.begin(), FetchItem{K::uid});
+  // UID FETCH (and any FETCH once QRESYNC is enabled) reports UIDs; CHANGEDSINCE the modseqs.
+  if ((c.uid() || c.session.qresync) && !has_uid) r.items.insert(r.items.begin(), FetchItem{K::uid});
   if (r.changed_since && !has_modseq) r.items.push_back(FetchItem{K::modseq});
   if (has_modseq || r.changed_since) c.session.condstore = true;
   return r;
@@ -238,9 +238,9 @@ awaitable<void> fetch(CommandContext& c) {
   if (request.vanished) {
     // UIDs in the set erased since CHANGEDSINCE (RFC 7162 section 3.2.6).
     std::vector<int64_t> vanished;
-    uint32_t highest = s.highest_uid();
+    // "*" reaches past the highest UID known: the erased messages were above it too.
     for (int64_t uid : c.ctx.messages.expunged_since(c.actor(), s.view, *request.changed_since))
-      if (set.contains(static_cast<uint32_t>(uid), highest)) vanished.push_back(uid);
+      if (set.contains(static_cast<uint32_t>(uid), UINT32_MAX)) vanished.push_back(uid);
     std::sort(vanished.begin(), vanished.end());
     if (!vanished.empty()) c.untagged("VANISHED (EARLIER) " + format_number_set(vanished));
   }

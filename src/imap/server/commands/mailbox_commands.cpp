@@ -84,10 +84,11 @@ void select_mailbox(CommandContext& c, bool examine) {
   if (condstore) c.session.condstore = true;
 
   // Selecting closes the mailbox selected before, even when this one fails (RFC 3501).
+  c.session.saved_result.clear();  // RFC 5182: "$" is per selected mailbox
   if (c.session.selected) {
     c.session.selected.reset();
     c.session.state = ImapState::authenticated;
-    if (c.session.qresync) c.untagged("OK [CLOSED] Previous mailbox closed");
+    c.untagged("OK [CLOSED] Previous mailbox closed");  // RFC 7162 3.2.11
   }
   mail::FolderView view;
   view.name = name;
@@ -100,8 +101,8 @@ void select_mailbox(CommandContext& c, bool examine) {
   c.session.state = ImapState::selected;
 
   auto now = s.now();
-  c.untagged("FLAGS " + defined_flags_text());
-  c.untagged("OK [PERMANENTFLAGS " + permanent_flags_text(!read_only) + "] Flags permitted");
+  c.untagged("FLAGS " + defined_flags_text(now->keyword_sets));
+  c.untagged("OK [PERMANENTFLAGS " + permanent_flags_text(!read_only, now->keyword_sets) + "] Flags permitted");
   c.untagged(std::to_string(s.count()) + " EXISTS");
   c.untagged(std::to_string(s.recent_count()) + " RECENT");
   for (size_t i = 0; i < s.count(); ++i) {
@@ -120,7 +121,7 @@ void select_mailbox(CommandContext& c, bool examine) {
     // What changed since the client's modseq: erased UIDs as VANISHED (EARLIER), then the flags.
     auto erased = c.ctx.messages.expunged_since(c.actor(), s.view, qresync->modseq);
     std::vector<int64_t> vanished;
-    uint32_t highest = s.highest_uid();
+    uint32_t highest = UINT32_MAX;  // "*" reaches past the highest UID known
     for (int64_t uid : erased)
       if (!qresync->known_uids || qresync->known_uids->contains(static_cast<uint32_t>(uid), highest))
         vanished.push_back(uid);
@@ -159,7 +160,16 @@ awaitable<void> create(CommandContext& c) {
     }
   }
   c.args.expect_end();
+  // A trailing delimiter only says that names will be created below it (RFC 3501 6.3.3).
+  if (name.size() > 1 && name.back() == kDelimiter) name.pop_back();
   if (name == "INBOX") throw Failure(ErrorCode::alreadyExists, "INBOX already exists");
+  if (c.ctx.mailboxes.resolve(c.actor(), name).record) throw Failure(ErrorCode::alreadyExists, "mailbox already exists: " + name);
+  // RFC 3501 6.3.3: the superior names the new one needs are created too.
+  for (size_t slash = name.find(kDelimiter, 1); slash != std::string::npos && slash + 1 < name.size();
+       slash = name.find(kDelimiter, slash + 1)) {
+    std::string parent = name.substr(0, slash);
+    if (!c.ctx.mailboxes.resolve(c.actor(), parent).record) co_await c.ctx.mailboxes.create(c.actor(), parent, "");
+  }
   co_await c.ctx.mailboxes.create(c.actor(), name, "");
 }
 
@@ -315,8 +325,7 @@ void status(CommandContext& c) {
     else if (item == "recent") {
       auto entry = c.ctx.index.follow(ref.record->id);
       auto now = c.ctx.index.current(*entry);
-      uint32_t highest = now->size() ? now->uids.back() : 0;
-      uint32_t mark = c.ctx.recent.mark(ref.record->id, highest);
+      uint32_t mark = c.ctx.recent.mark(ref.record->id, 0);
       add("RECENT", now->uids.end() - std::upper_bound(now->uids.begin(), now->uids.end(), mark));
     } else {
       throw SyntaxError("unknown STATUS item " + item, 0);

@@ -27,6 +27,7 @@ void check(CommandContext& c) {
 
 void deselect(CommandContext& c) {
   c.session.selected.reset();
+  c.session.saved_result.clear();  // RFC 5182: "$" is per selected mailbox
   c.session.state = ImapState::authenticated;
 }
 
@@ -116,7 +117,8 @@ awaitable<void> store(CommandContext& c) {
     if (!at) continue;
     if (silent && !(c.session.condstore && edit.unchanged_since)) continue;
     std::string line = std::to_string(i + 1) + " FETCH (";
-    if (c.uid()) line += "UID " + std::to_string(uid) + " ";
+    // UID STORE, and every FETCH once QRESYNC is enabled (RFC 7162 3.2.4), carry the UID.
+    if (c.uid() || c.session.qresync) line += "UID " + std::to_string(uid) + " ";
     if (!silent) {
       line += "FLAGS ";
       append_flag_list(line, now->flags[*at], now->keywords_of(*at), s.is_recent(uid));

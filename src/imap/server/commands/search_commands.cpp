@@ -27,7 +27,8 @@ bool needs_texts(const SearchKey& key) {
   switch (key.kind) {
     case SearchKeyKind::bcc: case SearchKeyKind::body: case SearchKeyKind::cc: case SearchKeyKind::from:
     case SearchKeyKind::header: case SearchKeyKind::subject: case SearchKeyKind::text: case SearchKeyKind::to:
-      return true;
+    case SearchKeyKind::sent_before: case SearchKeyKind::sent_on: case SearchKeyKind::sent_since:
+      return true;  // (the SENT keys read the Date field itself near a day's edge)
     default:
       break;
   }
@@ -67,12 +68,19 @@ struct Matches {
 Matches run_search(CommandContext& c, std::string_view criteria) {
   bool saved = false;
   std::string text = take_saved_marker(criteria, saved);
-  auto query = mail::search::parse_search(text);
+  mail::search::SearchQuery query;
+  try {
+    query = mail::search::parse_search(text);
+  } catch (const mail::search::UnknownCharset&) {
+    throw;
+  } catch (const Failure& e) {
+    throw SyntaxError(e.what(), 0);  // malformed criteria are a bad command
+  }
   if (saved) {
     // The marker parsed as the sequence number 4294967295: turn it into the saved UIDs.
     std::function<void(SearchKey&)> fix = [&](SearchKey& key) {
-      if (key.kind == SearchKeyKind::sequence_set && key.set.size() == 1 && key.set[0].first == 4294967295u &&
-          key.set[0].last == 4294967295u) {
+      if ((key.kind == SearchKeyKind::sequence_set || key.kind == SearchKeyKind::uid) && key.set.size() == 1 &&
+          key.set[0].first == 4294967295u && key.set[0].last == 4294967295u) {
         key.kind = SearchKeyKind::uid;
         key.set.clear();
         for (uint32_t u : c.session.saved_result) key.set.push_back({u, u});
@@ -144,8 +152,17 @@ awaitable<void> search(CommandContext& c) {
   auto& s = c.selected();
   auto id_of = [&](size_t i) -> int64_t { return c.uid() ? s.uid_at(i) : static_cast<int64_t>(i + 1); };
   if (save) {
+    // RFC 5182 2.1: with MIN or MAX (and not ALL or COUNT) only those are saved.
     c.session.saved_result.clear();
-    for (size_t i : matches.indexes) c.session.saved_result.push_back(s.uid_at(i));
+    if ((want_min || want_max) && !want_all && !want_count) {
+      if (!matches.indexes.empty()) {
+        if (want_min) c.session.saved_result.push_back(s.uid_at(matches.indexes.front()));
+        if (want_max && (!want_min || matches.indexes.size() > 1))
+          c.session.saved_result.push_back(s.uid_at(matches.indexes.back()));
+      }
+    } else {
+      for (size_t i : matches.indexes) c.session.saved_result.push_back(s.uid_at(i));
+    }
     if (!want_min && !want_max && !want_count && !want_all) co_return;  // SAVE alone: no ESEARCH
   }
   bool modseq = c.session.condstore && matches.highest_modseq > 0 && !matches.indexes.empty() &&
@@ -212,7 +229,8 @@ std::vector<SortThreadMessage> sort_inputs(CommandContext& c, const std::vector<
     std::tie(m.from_mailbox, m.from_display) = first_address(row->header.from);
     std::tie(m.to_mailbox, m.to_display) = first_address(row->header.to);
     m.cc_mailbox = first_address(row->header.cc).first;
-    m.message_id = row->header.message_id;
+    // The store keeps Message-IDs without their angle brackets; threading reads them with.
+    if (!row->header.message_id.empty()) m.message_id = "<" + row->header.message_id + ">";
     if (references) {
       for (const auto& field : mail::search::header_fields(c.ctx.messages.header_text(*row))) {
         if (iequals(field.name, "References")) m.references = field.value;
@@ -230,10 +248,12 @@ awaitable<void> sort(CommandContext& c) {
   c.args.sp();
   auto criteria = read_sort_criteria(c.args);
   c.args.sp();
-  std::string rest(c.args.rest());  // charset SP search-criteria
+  std::string charset = c.args.astring();  // required by SORT and THREAD
+  c.args.sp();
+  std::string rest = "CHARSET " + charset + " " + std::string(c.args.rest());
   std::string line = "SORT";
   co_await run_blocking(c.ctx.blocking, [&] {
-    auto matches = run_search(c, "CHARSET " + rest);
+    auto matches = run_search(c, rest);
     auto inputs = sort_inputs(c, matches.indexes, false);
     for (uint32_t id : sort_messages(inputs, criteria)) line += " " + std::to_string(id);
     return true;
@@ -246,10 +266,12 @@ awaitable<void> thread(CommandContext& c) {
   c.args.sp();
   auto algorithm = read_thread_algorithm(c.args);
   c.args.sp();
-  std::string rest(c.args.rest());
+  std::string charset = c.args.astring();
+  c.args.sp();
+  std::string rest = "CHARSET " + charset + " " + std::string(c.args.rest());
   std::string line = "THREAD";
   co_await run_blocking(c.ctx.blocking, [&] {
-    auto matches = run_search(c, "CHARSET " + rest);
+    auto matches = run_search(c, rest);
     auto inputs = sort_inputs(c, matches.indexes, algorithm == ThreadAlgorithm::references);
     std::string threads = thread_messages(inputs, algorithm);
     if (!threads.empty()) line += " " + threads;

@@ -25,12 +25,14 @@ bool secure(const CommandContext& c) {
 bool cleartext_allowed(const CommandContext& c) { return secure(c) || c.ctx.settings.cleartext_on_insecure; }
 
 void capability(CommandContext& c) {
+  c.args.expect_end();
   c.untagged("CAPABILITY " + capabilities(c.ctx, c.session));
 }
 
-void noop(CommandContext&) {}
+void noop(CommandContext& c) { c.args.expect_end(); }
 
 void logout(CommandContext& c) {
+  c.args.expect_end();
   c.untagged("BYE ximssd logging out");
   c.session.selected.reset();
   c.session.state = ImapState::logout;
