@@ -152,9 +152,17 @@ def test_bad_commands_before_login_count_too(imap_fresh):
 
 # --- garbage ---------------------------------------------------------------------------------
 
+def test_empty_lines_between_commands_are_ignored(imap):
+    # A stray CRLF is not a command: nothing is answered for it, and the next command works.
+    acct = imap.account()
+    c = imap.connect(acct)
+    c.send(b"\r\n\r\n")
+    r = c.command("NOOP")
+    assert r.ok and not any("BAD" in l for l in r.untagged), r
+
+
 @pytest.mark.parametrize("garbage", [
     b"\xff\xfe\x80\x81 garbage \x01\x02\x7f\r\n",
-    b"\r\n",
     b"    \r\n",
     b"* OK i am a server\r\n",
     b"+ continue\r\n",
