@@ -104,6 +104,8 @@ Matches run_search(CommandContext& c, std::string_view criteria) {
   rows.reserve(s.count());
   for (size_t i = 0; i < s.count(); ++i) {
     const store::MessageRecord* row = texts ? snapshot->find_with_texts(s.uid_at(i)) : snapshot->find(s.uid_at(i));
+    // A message erased between the snapshot's two reads has no texts (and no body to read).
+    if (row && texts && row->blob_id.empty()) row = nullptr;
     rows.push_back(row ? row : &kGone);
   }
   mail::search::SearchContext context{rows,
@@ -219,7 +221,7 @@ std::vector<SortThreadMessage> sort_inputs(CommandContext& c, const std::vector<
   out.reserve(indexes.size());
   for (size_t i : indexes) {
     const auto* row = snapshot->find_with_texts(s.uid_at(i));
-    if (!row) continue;
+    if (!row || row->blob_id.empty()) continue;  // erased meanwhile
     SortThreadMessage m;
     m.id = c.uid() ? s.uid_at(i) : static_cast<uint32_t>(i + 1);
     m.internal_date = row->internal_date;
