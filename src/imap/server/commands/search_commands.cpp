@@ -37,6 +37,25 @@ bool needs_texts(const SearchKey& key) {
   return false;
 }
 
+// Keys the shared mailbox version answers alone (flags, keywords, UIDs, sequence numbers,
+// modseqs, \Recent): such searches need no snapshot of the mailbox's rows.
+bool version_answers(const SearchKey& key) {
+  switch (key.kind) {
+    case SearchKeyKind::and_: case SearchKeyKind::or_: case SearchKeyKind::not_: case SearchKeyKind::all:
+    case SearchKeyKind::answered: case SearchKeyKind::deleted: case SearchKeyKind::draft: case SearchKeyKind::flagged:
+    case SearchKeyKind::seen: case SearchKeyKind::unanswered: case SearchKeyKind::undeleted:
+    case SearchKeyKind::undraft: case SearchKeyKind::unflagged: case SearchKeyKind::unseen:
+    case SearchKeyKind::keyword: case SearchKeyKind::unkeyword: case SearchKeyKind::new_: case SearchKeyKind::old:
+    case SearchKeyKind::recent: case SearchKeyKind::uid: case SearchKeyKind::sequence_set: case SearchKeyKind::modseq:
+      break;
+    default:
+      return false;
+  }
+  for (const auto& child : key.children)
+    if (!version_answers(child)) return false;
+  return true;
+}
+
 bool uses_modseq(const SearchKey& key) {
   if (key.kind == SearchKeyKind::modseq) return true;
   for (const auto& child : key.children)
@@ -95,14 +114,37 @@ Matches run_search(CommandContext& c, std::string_view criteria) {
   }
   if (uses_modseq(query.root)) c.session.condstore = true;
   auto& s = c.selected();
-  auto snapshot = c.ctx.messages.current_snapshot(c.actor(), s.view);
-  bool texts = needs_texts(query.root);
   // The client's sequence; a message erased since it was told of stands in as an empty row
   // that is then left out.
   static const store::MessageRecord kGone{};
   std::vector<const store::MessageRecord*> rows;
   rows.reserve(s.count());
-  for (size_t i = 0; i < s.count(); ++i) {
+  std::shared_ptr<const mail::MailboxSnapshot> snapshot;
+  bool texts = needs_texts(query.root);
+  if (version_answers(query.root)) {
+    // Rows made from the shared version, in a buffer each blocking thread keeps: no snapshot of
+    // the mailbox is read, however often it changes.
+    c.ctx.messages.current_mailbox(c.actor(), s.view, mail::right::read);
+    thread_local std::vector<store::MessageRecord> scratch;
+    auto now = s.now();
+    if (scratch.size() < s.count()) scratch.resize(s.count());
+    for (size_t i = 0; i < s.count(); ++i) {
+      auto at = now->find(s.uid_at(i));
+      if (!at) {
+        rows.push_back(&kGone);
+        continue;
+      }
+      auto& row = scratch[i];
+      row.uid = now->uids[*at];
+      row.flags = now->flags[*at];
+      row.modseq = now->modseqs[*at];
+      row.keywords = now->keywords_of(*at);
+      rows.push_back(&row);
+    }
+  } else {
+    snapshot = c.ctx.messages.current_snapshot(c.actor(), s.view);
+  }
+  for (size_t i = 0; snapshot && i < s.count(); ++i) {
     const store::MessageRecord* row = texts ? snapshot->find_with_texts(s.uid_at(i)) : snapshot->find(s.uid_at(i));
     // A message erased between the snapshot's two reads has no texts (and no body to read).
     if (row && texts && row->blob_id.empty()) row = nullptr;
