@@ -296,13 +296,15 @@ awaitable<void> ImapConnection::write_loop() {
       writing_.swap(out_);
       std::string_view data = writing_;
       if (deflater_ || deflate_after_ != std::string::npos) {
+        // The OK to COMPRESS goes out in clear; compressed bytes start only with the next
+        // response (a client switches its reader after that OK, not within its read).
         size_t clear = deflater_ ? 0 : std::min(deflate_after_, writing_.size());
-        if (!deflater_) {
-          deflater_ = std::make_unique<Deflater>();
-          deflate_after_ = std::string::npos;
-        }
         compressed_.assign(writing_, 0, clear);
-        deflater_->compress(std::string_view(writing_).substr(clear), compressed_);
+        if (clear < writing_.size()) {
+          if (!deflater_) deflater_ = std::make_unique<Deflater>();
+          deflater_->compress(std::string_view(writing_).substr(clear), compressed_);
+        }
+        deflate_after_ = deflater_ ? std::string::npos : 0;
         data = compressed_;
       }
       if (tls_) co_await asio::async_write(*tls_, asio::buffer(data), asio::redirect_error(use_awaitable, ec));
