@@ -164,7 +164,9 @@ TEST_F(SelectedMailboxTest, ExpungeWaitsAfterSequenceNumberCommands) {
   EXPECT_EQ(s.uid_at(0), 1u);
   out.clear();
   s.sync(out, SyncOptions{true, true, false});
-  EXPECT_EQ(out, "* 1 EXPUNGE\r\n");  // the flag change and the new message are not told twice
+  // The flag change and the new message are not told twice; the new HIGHESTMODSEQ only now.
+  auto highest = store_->reader().find_mailbox_by_id(box_)->highest_modseq;
+  EXPECT_EQ(out, "* 1 EXPUNGE\r\n* OK [HIGHESTMODSEQ " + std::to_string(highest) + "] Highest\r\n");
   EXPECT_EQ(s.count(), 5u);
   EXPECT_EQ(s.uid_at(4), 6u);
 }
@@ -176,7 +178,8 @@ TEST_F(SelectedMailboxTest, QresyncSessionsGetVanishedAndModseqs) {
   std::string out;
   s.sync(out, SyncOptions{true, true, true});
   auto modseq = store_->reader().find_message(box_, 5)->modseq;
-  EXPECT_EQ(out, "* VANISHED 2:3\r\n* 3 FETCH (UID 5 FLAGS (\\Deleted \\Recent) MODSEQ (" + std::to_string(modseq) + "))\r\n");
+  EXPECT_EQ(out, "* VANISHED 2:3\r\n* 3 FETCH (UID 5 FLAGS (\\Deleted \\Recent) MODSEQ (" + std::to_string(modseq) +
+                     "))\r\n* OK [HIGHESTMODSEQ " + std::to_string(modseq) + "] Highest\r\n");
 }
 
 TEST_F(SelectedMailboxTest, KeywordsAndUnchangedSinceThroughTheStore) {

@@ -76,10 +76,7 @@ size_t SelectedMailbox::recent_count() const {
 
 std::shared_ptr<const MailboxVersion> SelectedMailbox::now() { return index_.current(*entry_); }
 
-void SelectedMailbox::note_reported(uint32_t uid, int64_t modseq) {
-  reported_[uid] = modseq;
-  reported_modseq_ = std::max(reported_modseq_, modseq);
-}
+void SelectedMailbox::note_reported(uint32_t uid, int64_t modseq) { reported_[uid] = modseq; }
 
 namespace {
 
@@ -157,7 +154,11 @@ void SelectedMailbox::sync(std::string& out, const SyncOptions& options) {
     out += "* " + std::to_string(count()) + " EXISTS\r\n";
     out += "* " + std::to_string(recent_count()) + " RECENT\r\n";
   }
-  reported_modseq_ = std::max(reported_modseq_, now.modseq);
+  // A CONDSTORE client learns the new HIGHESTMODSEQ (its own APPEND, or others' changes), but
+  // only once nothing is held back: with EXPUNGEs waiting it would skip them at its next resync.
+  if (options.condstore && (expunge || gone.empty()) && now.modseq > reported_modseq_)
+    out += "* OK [HIGHESTMODSEQ " + std::to_string(now.modseq) + "] Highest\r\n";
+  if (expunge || gone.empty()) reported_modseq_ = std::max(reported_modseq_, now.modseq);
 }
 
 }  // namespace ximssd::imap

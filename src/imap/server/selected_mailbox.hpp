@@ -57,7 +57,7 @@ class SelectedMailbox {
 
   // The mailbox now (the shared current version).
   std::shared_ptr<const MailboxVersion> now();
-  // Highest modseq the client was told of.
+  // The HIGHESTMODSEQ the client was told of.
   int64_t reported_modseq() const { return reported_modseq_; }
 
   // Writes the untagged responses for every change the client has not been told of.

@@ -204,6 +204,9 @@ awaitable<void> subscribe_to(CommandContext& c, bool add) {
 awaitable<void> subscribe(CommandContext& c) { co_await subscribe_to(c, true); }
 awaitable<void> unsubscribe(CommandContext& c) { co_await subscribe_to(c, false); }
 
+std::vector<std::string> read_status_items(ArgumentReader& args);
+void status_response(CommandContext& c, std::string_view name, const std::vector<std::string>& items);
+
 // The LIST pattern as a name filter: the reference and the pattern joined (RFC 3501 6.3.8).
 std::string list_filter(const std::string& reference, const std::string& pattern) {
   if (reference.empty() || pattern.starts_with("~")) return pattern;
@@ -213,6 +216,7 @@ std::string list_filter(const std::string& reference, const std::string& pattern
 
 void list_mailboxes(CommandContext& c, bool lsub) {
   bool only_subscribed = lsub, only_special = false, return_subscribed = false, return_special = true;
+  std::optional<std::vector<std::string>> return_status;  // RFC 5819 LIST-STATUS
   c.args.sp();
   if (!lsub && c.args.peek() == '(') {  // RFC 5258 selection options
     c.args.list_begin();
@@ -245,7 +249,10 @@ void list_mailboxes(CommandContext& c, bool lsub) {
       std::string option = ascii_lower(c.args.atom());
       if (option == "subscribed") return_subscribed = true;
       else if (option == "special-use") return_special = true;
-      else if (option != "children") throw SyntaxError("unknown LIST return option " + option, 0);
+      else if (option == "status") {
+        c.args.sp();
+        return_status = read_status_items(c.args);
+      } else if (option != "children") throw SyntaxError("unknown LIST return option " + option, 0);
     }
   }
   c.args.expect_end();
@@ -288,6 +295,13 @@ void list_mailboxes(CommandContext& c, bool lsub) {
       if (return_subscribed && is_subscribed) add("\\Subscribed");
       if (return_special && use) add(use);
       c.untagged(std::string(verb) + " (" + attributes + ") \"/\" " + quoted_mailbox(entry.name));
+      if (return_status && entry.record && !entry.pure_folder) {
+        try {
+          status_response(c, entry.name, *return_status);
+        } catch (const Failure&) {
+          // RFC 5819: a mailbox whose status cannot be read is listed without it.
+        }
+      }
     }
   }
 }
@@ -295,19 +309,24 @@ void list_mailboxes(CommandContext& c, bool lsub) {
 void list(CommandContext& c) { list_mailboxes(c, false); }
 void lsub(CommandContext& c) { list_mailboxes(c, true); }
 
-void status(CommandContext& c) {
-  c.args.sp();
-  std::string name = read_mailbox(c.args);
-  c.args.sp();
-  c.args.list_begin();
+std::vector<std::string> read_status_items(ArgumentReader& args) {
+  args.list_begin();
   std::vector<std::string> items;
-  for (bool first = true; !c.args.accept_list_end(); first = false) {
-    if (!first) c.args.sp();
-    items.push_back(ascii_lower(c.args.atom()));
+  for (bool first = true; !args.accept_list_end(); first = false) {
+    if (!first) args.sp();
+    std::string item = ascii_lower(args.atom());
+    static const std::set<std::string> known{"messages", "unseen", "uidnext", "uidvalidity", "highestmodseq",
+                                             "size", "recent"};
+    if (!known.count(item)) throw SyntaxError("unknown STATUS item " + item, args.offset());
+    items.push_back(std::move(item));
   }
-  c.args.expect_end();
+  return items;
+}
+
+// "* STATUS name (items)" for a mailbox, as STATUS and LIST's RETURN (STATUS ...) give it.
+void status_response(CommandContext& c, std::string_view name, const std::vector<std::string>& items) {
   auto [ref, stats] = c.ctx.mailboxes.status(c.actor(), name);
-  if (ref.record->pure_folder) throw Failure(ErrorCode::notFound, "mailbox holds no messages: " + name);
+  if (ref.record->pure_folder) throw Failure(ErrorCode::notFound, "mailbox holds no messages: " + std::string(name));
   std::string data;
   auto add = [&](std::string_view item, int64_t value) {
     if (!data.empty()) data += ' ';
@@ -327,11 +346,18 @@ void status(CommandContext& c) {
       auto now = c.ctx.index.current(*entry);
       uint32_t mark = c.ctx.recent.mark(ref.record->id, 0);
       add("RECENT", now->uids.end() - std::upper_bound(now->uids.begin(), now->uids.end(), mark));
-    } else {
-      throw SyntaxError("unknown STATUS item " + item, 0);
     }
   }
   c.untagged("STATUS " + quoted_mailbox(ref.display_name()) + " (" + data + ")");
+}
+
+void status(CommandContext& c) {
+  c.args.sp();
+  std::string name = read_mailbox(c.args);
+  c.args.sp();
+  auto items = read_status_items(c.args);
+  c.args.expect_end();
+  status_response(c, name, items);
 }
 
 awaitable<void> append(CommandContext& c) {

@@ -162,8 +162,8 @@ void enable(CommandContext& c) {
       c.session.condstore = true;
       enabled += " CONDSTORE";
     } else if (iequals(cap, "QRESYNC") && !c.session.qresync) {
+      // QRESYNC implies CONDSTORE (RFC 7162 3.2.3); ENABLED names what was asked for.
       c.session.qresync = true;
-      if (!c.session.condstore) enabled += " CONDSTORE";
       c.session.condstore = true;
       enabled += " QRESYNC";
     }
@@ -227,7 +227,7 @@ std::string capabilities(const ImapContext& ctx, const ImapSession& session) {
       if (m == "PLAIN" || m == "CRAM-MD5") caps += " AUTH=" + m;
     }
   } else {
-    caps += " NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED CONDSTORE QRESYNC ESEARCH SEARCHRES"
+    caps += " NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS CONDSTORE QRESYNC ESEARCH SEARCHRES"
             " WITHIN SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES ACL RIGHTS=texk QUOTA"
             " QUOTA=RES-STORAGE APPENDLIMIT=" +
             std::to_string(ctx.settings.max_literal);
