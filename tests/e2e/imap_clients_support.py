@@ -57,9 +57,14 @@ def quote(mailbox):
     return '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def append(conn, mailbox, data, flags=()):
-    """APPENDs `data` with `flags`; returns the new UID (from APPENDUID)."""
-    typ, resp = conn.append(quote(mailbox), "(" + " ".join(flags) + ")" if flags else None, None, data)
+def append(conn, mailbox, data, flags=(), date=None):
+    """APPENDs `data` exactly as given (imaplib's append() would turn bare LFs into CRLF) with
+    `flags` and an optional INTERNALDATE ("01-Feb-2024 12:34:56 +0100"); returns the new UID
+    (from APPENDUID)."""
+    conn.literal = data  # imaplib sends a pending literal after the command's arguments
+    typ, resp = conn._simple_command("APPEND", quote(mailbox),  # noqa: SLF001
+                                     "(" + " ".join(flags) + ")" if flags else None,
+                                     f'"{date}"' if date else None)
     assert typ == "OK", (typ, resp)
     m = re.search(rb"\[APPENDUID \d+ (\d+)\]", resp[0] or b"")
     assert m, f"APPEND answered without APPENDUID: {resp}"
