@@ -160,6 +160,10 @@ def test_envelope_fields_groups_and_encoded_words(imap):
     assert c.append("INBOX", bare).ok
     c.ok("EXAMINE INBOX")
     env = fetch1(c, 1, "ENVELOPE")["ENVELOPE"]
+    # An encoded word in a display name may come back re-encoded: it must mean the same.
+    [[name, *cc_rest]] = env[6]
+    assert decoded(name) == "Jürgen" and name.isascii(), env[6]
+    env[6] = [["=?UTF-8?B?SsO8cmdlbg==?=", *cc_rest]]
     assert env == [
         "Thu, 1 Jan 2015 00:00:00 +0000",
         "=?UTF-8?Q?Gr=C3=BC=C3=9Fe?= and more",  # not decoded
@@ -176,6 +180,11 @@ def test_envelope_fields_groups_and_encoded_words(imap):
     env = fetch1(c, 2, "ENVELOPE")["ENVELOPE"]
     # Missing fields are NIL; an empty Subject is an empty string (or NIL).
     assert env[0] is None and env[1] in ("", None) and env[2:] == [None] * 8, env
+
+
+def decoded(text):
+    from email.header import decode_header, make_header
+    return str(make_header(decode_header(text)))
 
 
 # --- BODYSTRUCTURE / BODY --------------------------------------------------------------------
@@ -458,3 +467,54 @@ def test_fetch_with_imaplib(imap, mailbox):
     assert data[0][1] == b"Subject: afternoon meeting\r\n\r\n", data
     typ, data = c.fetch("2", "(BODY.PEEK[3.TEXT])")
     assert data[0][1] == INNER_B.encode(), data
+
+
+# --- an encapsulated multipart message -------------------------------------------------------
+
+N_INNER_1 = "plain inner\r\n"
+N_INNER_2 = "<b>html inner</b>\r\n"
+N_INNER_BODY = ("--inner\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" + N_INNER_1 +
+                "\r\n--inner\r\nContent-Type: text/html; charset=us-ascii\r\n\r\n" + N_INNER_2 + "\r\n--inner--\r\n")
+N_INNER_HEADER = ("From: fw@example.org\r\nSubject: forwarded\r\nMIME-Version: 1.0\r\n"
+                  'Content-Type: multipart/alternative; boundary="inner"\r\n')
+N_INNER = N_INNER_HEADER + "\r\n" + N_INNER_BODY
+N_COVER = "Cover note.\r\n"
+NESTED = ("From: me@example.dom\r\nSubject: fwd\r\nMIME-Version: 1.0\r\n"
+          'Content-Type: multipart/mixed; boundary="outer"\r\n\r\n'
+          "--outer\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" + N_COVER +
+          "\r\n--outer\r\nContent-Type: message/rfc822\r\n\r\n" + N_INNER +
+          "\r\n--outer--\r\n").encode()
+
+NESTED_SECTIONS = {
+    "1": N_COVER,
+    "2": N_INNER,
+    "2.MIME": "Content-Type: message/rfc822\r\n\r\n",
+    "2.HEADER": N_INNER_HEADER + "\r\n",
+    "2.HEADER.FIELDS (SUBJECT)": "Subject: forwarded\r\n\r\n",
+    "2.TEXT": N_INNER_BODY,
+    "2.1": N_INNER_1,                      # the parts of the encapsulated multipart
+    "2.1.MIME": "Content-Type: text/plain; charset=us-ascii\r\n\r\n",
+    "2.2": N_INNER_2,
+    "2.2.MIME": "Content-Type: text/html; charset=us-ascii\r\n\r\n",
+}
+
+
+def test_an_encapsulated_multipart_message(imap):
+    acct = imap.account()
+    c = imap.connect(acct)
+    assert c.append("INBOX", NESTED).ok
+    c.ok("EXAMINE INBOX")
+    for section, expected in NESTED_SECTIONS.items():
+        f = fetch1(c, 1, f"BODY.PEEK[{section}]")
+        assert f[f"BODY[{section}]"] == expected, (section, f)
+    bs = fetch1(c, 1, "BODYSTRUCTURE")["BODYSTRUCTURE"]
+    assert_text(bs[0], "PLAIN", "US-ASCII", "7BIT", N_COVER)
+    msg = bs[1]
+    assert up(msg[:7]) == ["MESSAGE", "RFC822", None, None, None, "7BIT", len(N_INNER)], msg
+    assert msg[7][1] == "forwarded" and msg[7][2] == [[None, None, "fw", "example.org"]], msg[7]
+    inner = msg[8]
+    assert up(inner[2]) == "ALTERNATIVE", inner
+    assert_text(inner[0], "PLAIN", "US-ASCII", "7BIT", N_INNER_1)
+    assert_text(inner[1], "HTML", "US-ASCII", "7BIT", N_INNER_2)
+    assert msg[9] == lines(N_INNER), msg
+    assert up(bs[2]) == "MIXED", bs

@@ -200,6 +200,24 @@ def test_store_flags_replace_add_remove(imap):
     assert flags_of(f, 1) == {"\\Deleted"} and flags_of(f, 2) == set() == flags_of(f, 3), f
 
 
+def test_recent_cannot_be_stored(imap):
+    acct = imap.account()
+    c = imap.connect(acct)
+    fill(c, "INBOX", 2)
+    c.select("INBOX")
+    # RFC 3501 2.3.2: \Recent cannot be altered by the client; FLAGS replaces the other flags only.
+    for command in ("STORE 1 -FLAGS (\\Recent)", "STORE 1 FLAGS (\\Seen)", "STORE 1 FLAGS ()"):
+        r = c.command(command)
+        assert r.status in ("OK", "NO", "BAD"), r
+        assert "\\Recent" in c.ok("FETCH 1 FLAGS").fetches()[1]["FLAGS"], command
+    other = imap.connect(acct)
+    other.select("INBOX")
+    r = other.command("STORE 2 +FLAGS (\\Recent)")
+    assert r.status in ("OK", "NO", "BAD"), r
+    assert "\\Recent" not in other.ok("FETCH 2 FLAGS").fetches()[2]["FLAGS"]
+    assert c.ok("NOOP") and "\\Recent" in c.ok("FETCH 2 FLAGS").fetches()[2]["FLAGS"]
+
+
 def test_store_silent_sends_no_fetch(imap):
     acct = imap.account()
     c = imap.connect(acct)
