@@ -63,6 +63,53 @@ std::shared_ptr<const MailboxVersion> MailboxIndex::current(Entry& entry) {
   return entry.current_;
 }
 
+void MailboxIndex::fill_rows(Entry& entry, const MailboxVersion& now, const std::vector<uint32_t>& uids,
+                             std::vector<store::MessageRecord>& rows) {
+  auto& db = store_.reader();
+  std::lock_guard lock(entry.texts_mutex_);
+  if (!entry.texts_loaded_) {
+    for (auto& m : db.list_message_summaries(entry.mailbox_id_)) entry.texts_.emplace(static_cast<uint32_t>(m.uid), std::move(m));
+    entry.texts_loaded_ = true;
+  } else if (entry.texts_.size() > now.size() + 4096) {
+    // Erased messages pile up: keep what the mailbox still holds.
+    for (auto it = entry.texts_.begin(); it != entry.texts_.end();)
+      it = now.find(it->first) ? std::next(it) : entry.texts_.erase(it);
+  }
+  if (rows.size() < uids.size()) rows.resize(uids.size());
+  for (size_t i = 0; i < uids.size(); ++i) {
+    uint32_t uid = uids[i];
+    auto& row = rows[i];
+    auto at = now.find(uid);
+    if (!at) {
+      row = store::MessageRecord{};
+      row.uid = uid;
+      continue;
+    }
+    // UIDs are per mailbox: a row is the same message only with the same mailbox too.
+    if (row.uid != uid || row.mailbox_id != entry.mailbox_id_ || row.blob_id.empty()) {
+      auto it = entry.texts_.find(uid);
+      if (it == entry.texts_.end()) {
+        // Arrived since the cache was loaded: its texts never change, so read them once.
+        auto found = db.find_message(entry.mailbox_id_, uid);
+        if (!found) {
+          row = store::MessageRecord{};
+          row.uid = uid;
+          continue;
+        }
+        found->header.imap_envelope.clear();  // not needed for searching: keep the cache small
+        found->header.imap_body.clear();
+        found->header.imap_bodystructure.clear();
+        found->attributes.clear();
+        it = entry.texts_.emplace(uid, std::move(*found)).first;
+      }
+      row = it->second;
+    }
+    row.flags = now.flags[*at];
+    row.modseq = now.modseqs[*at];
+    row.keywords = now.keywords_of(*at);
+  }
+}
+
 std::shared_ptr<const MailboxVersion> MailboxIndex::load(int64_t mailbox_id) {
   auto& db = store_.reader();
   auto v = std::make_shared<MailboxVersion>();

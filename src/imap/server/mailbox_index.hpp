@@ -52,6 +52,10 @@ class MailboxIndex {
     std::shared_ptr<const MailboxVersion> current_;
     std::atomic<bool> stale_{true};
     std::shared_ptr<void> subscription_;
+    // Texts (see fill_rows), by UID; loaded whole the first time a search needs them.
+    std::mutex texts_mutex_;
+    bool texts_loaded_ = false;
+    std::unordered_map<uint32_t, store::MessageRecord> texts_;
   };
 
   mail::ChangeHub& hub() { return hub_; }
@@ -60,6 +64,14 @@ class MailboxIndex {
   std::shared_ptr<Entry> follow(int64_t mailbox_id);
   // The mailbox as it is now (built or brought up to date on the caller's thread).
   std::shared_ptr<const MailboxVersion> current(Entry& entry);
+
+  // Rows for searching and sorting the messages `uids` (in that order): what never changes for a
+  // message (the cached Subject, From, To, Cc, Message-ID, dates, size, where its body is) from
+  // a per-mailbox cache that outlives versions, and the flags, keywords and modseq of `now`.
+  // `rows` is the caller's buffer, kept between calls: a row still holding the same message is
+  // only patched. A message that is gone is left with an empty blob id.
+  void fill_rows(Entry& entry, const MailboxVersion& now, const std::vector<uint32_t>& uids,
+                 std::vector<store::MessageRecord>& rows);
 
  private:
   std::shared_ptr<const MailboxVersion> load(int64_t mailbox_id);

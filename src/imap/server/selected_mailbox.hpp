@@ -57,6 +57,7 @@ class SelectedMailbox {
 
   // The mailbox now (the shared current version).
   std::shared_ptr<const MailboxVersion> now();
+  MailboxIndex::Entry& entry() { return *entry_; }
   // The HIGHESTMODSEQ the client was told of.
   int64_t reported_modseq() const { return reported_modseq_; }
 

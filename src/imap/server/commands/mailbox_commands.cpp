@@ -10,6 +10,7 @@
 #include "imap/server/command.hpp"
 #include "imap/server/imap_flags.hpp"
 #include "imap/server/mailbox_names.hpp"
+#include "mail/mailbox_name.hpp"
 #include "mail/message_flags.hpp"
 
 namespace ximssd::imap {
@@ -270,15 +271,36 @@ void list_mailboxes(CommandContext& c, bool lsub) {
   for (const auto& raw : patterns) {
     std::string filter = list_filter(reference, name_from_wire(raw));
     if (lsub) {
-      for (auto& name : c.ctx.mailboxes.subscriptions(c.actor(), filter)) {
-        if (!listed.insert(name).second) continue;
-        c.untagged(std::string(verb) + " () \"/\" " + quoted_mailbox(name));
+      auto all = c.ctx.mailboxes.subscriptions(c.actor(), "*");
+      std::set<std::string> subscribed_names(all.begin(), all.end());
+      for (const auto& name : all) {
+        if (mail::mailbox_pattern_matches(filter, name)) {
+          if (listed.insert(name).second) c.untagged(std::string(verb) + " () \"/\" " + quoted_mailbox(name));
+          continue;
+        }
+        // RFC 3501 6.3.9: with "%", a level above a subscribed name that is not subscribed itself
+        // is listed as \Noselect.
+        for (size_t slash = name.find(kDelimiter); slash != std::string::npos; slash = name.find(kDelimiter, slash + 1)) {
+          std::string level = name.substr(0, slash);
+          if (subscribed_names.count(level) || !mail::mailbox_pattern_matches(filter, level)) continue;
+          if (listed.insert(level).second) c.untagged(std::string(verb) + " (\\Noselect) \"/\" " + quoted_mailbox(level));
+        }
       }
       continue;
     }
     mail::ListOptions options;
     options.filter = filter;
     options.pure_folders = true;
+    if (filter.starts_with("~") && filter.find(kDelimiter) == std::string::npos && !only_subscribed && !only_special) {
+      // "~%": the other users' levels of the hierarchy, which are no mailboxes (RFC 3501 6.3.8).
+      mail::ListOptions all = options;
+      all.filter = "~*";
+      for (const auto& entry : c.ctx.mailboxes.list(c.actor(), all)) {
+        std::string level = entry.name.substr(0, entry.name.find(kDelimiter));
+        if (level == entry.name || !mail::mailbox_pattern_matches(filter, level) || !listed.insert(level).second) continue;
+        c.untagged(std::string(verb) + " (\\Noselect \\HasChildren) \"/\" " + quoted_mailbox(level));
+      }
+    }
     for (const auto& entry : c.ctx.mailboxes.list(c.actor(), options)) {
       if (!listed.insert(entry.name).second) continue;
       bool is_subscribed = subscribed.count(entry.name) > 0;

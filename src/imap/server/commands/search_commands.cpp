@@ -1,7 +1,8 @@
 // SEARCH (RFC 3501 section 6.4.4) with ESEARCH's RETURN options (RFC 4731), SEARCHRES's SAVE
 // and "$" (RFC 5182) and CONDSTORE's MODSEQ (RFC 7162); SORT and THREAD (RFC 5256). The
-// criteria are the shared IMAP SEARCH evaluator's (mail/search), over the mailbox's shared
-// snapshot; the message sequence is the one this session's client knows.
+// criteria are the shared IMAP SEARCH evaluator's (mail/search), over rows made from the shared
+// mailbox version and its cache of message texts (MailboxIndex); the message sequence is the
+// one this session's client knows.
 #include <algorithm>
 #include <ctime>
 
@@ -22,20 +23,6 @@ namespace {
 using boost::asio::awaitable;
 using mail::search::SearchKey;
 using mail::search::SearchKeyKind;
-
-bool needs_texts(const SearchKey& key) {
-  switch (key.kind) {
-    case SearchKeyKind::bcc: case SearchKeyKind::body: case SearchKeyKind::cc: case SearchKeyKind::from:
-    case SearchKeyKind::header: case SearchKeyKind::subject: case SearchKeyKind::text: case SearchKeyKind::to:
-    case SearchKeyKind::sent_before: case SearchKeyKind::sent_on: case SearchKeyKind::sent_since:
-      return true;  // (the SENT keys read the Date field itself near a day's edge)
-    default:
-      break;
-  }
-  for (const auto& child : key.children)
-    if (needs_texts(child)) return true;
-  return false;
-}
 
 // Keys the shared mailbox version answers alone (flags, keywords, UIDs, sequence numbers,
 // modseqs, \Recent): such searches need no snapshot of the mailbox's rows.
@@ -83,8 +70,13 @@ struct Matches {
   int64_t highest_modseq = 0;
 };
 
-// Evaluates the criteria (text after SEARCH's options, CHARSET included) over the client's sequence.
-Matches run_search(CommandContext& c, std::string_view criteria) {
+// The rows a search reads, one per message of the client's sequence; kept by each blocking
+// thread between searches, so that a row still holding the same message is only patched.
+thread_local std::vector<store::MessageRecord> search_rows;
+
+// Evaluates the criteria (text after SEARCH's options, CHARSET included) over the client's
+// sequence. With `with_texts` (SORT, THREAD) every row gets its texts, whatever the criteria.
+Matches run_search(CommandContext& c, std::string_view criteria, bool with_texts = false) {
   bool saved = false;
   std::string text = take_saved_marker(criteria, saved);
   mail::search::SearchQuery query;
@@ -96,7 +88,7 @@ Matches run_search(CommandContext& c, std::string_view criteria) {
     throw SyntaxError(e.what(), 0);  // malformed criteria are a bad command
   }
   if (saved) {
-    // The marker parsed as the sequence number 4294967295: turn it into the saved UIDs.
+    // The marker parsed as the number 4294967295: turn it into the saved UIDs.
     std::function<void(SearchKey&)> fix = [&](SearchKey& key) {
       if ((key.kind == SearchKeyKind::sequence_set || key.kind == SearchKeyKind::uid) && key.set.size() == 1 &&
           key.set[0].first == 4294967295u && key.set[0].last == 4294967295u) {
@@ -114,41 +106,36 @@ Matches run_search(CommandContext& c, std::string_view criteria) {
   }
   if (uses_modseq(query.root)) c.session.condstore = true;
   auto& s = c.selected();
-  // The client's sequence; a message erased since it was told of stands in as an empty row
-  // that is then left out.
-  static const store::MessageRecord kGone{};
-  std::vector<const store::MessageRecord*> rows;
-  rows.reserve(s.count());
-  std::shared_ptr<const mail::MailboxSnapshot> snapshot;
-  bool texts = needs_texts(query.root);
-  if (version_answers(query.root)) {
-    // Rows made from the shared version, in a buffer each blocking thread keeps: no snapshot of
-    // the mailbox is read, however often it changes.
-    c.ctx.messages.current_mailbox(c.actor(), s.view, mail::right::read);
-    thread_local std::vector<store::MessageRecord> scratch;
-    auto now = s.now();
-    if (scratch.size() < s.count()) scratch.resize(s.count());
-    for (size_t i = 0; i < s.count(); ++i) {
-      auto at = now->find(s.uid_at(i));
-      if (!at) {
-        rows.push_back(&kGone);
-        continue;
-      }
+  c.ctx.messages.current_mailbox(c.actor(), s.view, mail::right::read);  // the rights as they are now
+  auto now = s.now();
+  auto uids = s.known_uids();
+  auto& scratch = search_rows;
+  bool rows_needed = with_texts || !version_answers(query.root);
+  if (rows_needed) {
+    // Dates, sizes and texts: from the mailbox's cache of what never changes.
+    c.ctx.index.fill_rows(s.entry(), *now, uids, scratch);
+  } else {
+    // Flags, keywords, UIDs, sequence numbers and modseqs: from the version alone.
+    if (scratch.size() < uids.size()) scratch.resize(uids.size());
+    for (size_t i = 0; i < uids.size(); ++i) {
       auto& row = scratch[i];
-      row.uid = now->uids[*at];
+      if (row.uid != uids[i] || row.mailbox_id != s.mailbox_id()) row.blob_id.clear();  // another message's texts
+      row.uid = uids[i];
+      row.mailbox_id = s.mailbox_id();
+      auto at = now->find(uids[i]);
+      if (!at) continue;
       row.flags = now->flags[*at];
       row.modseq = now->modseqs[*at];
       row.keywords = now->keywords_of(*at);
-      rows.push_back(&row);
     }
-  } else {
-    snapshot = c.ctx.messages.current_snapshot(c.actor(), s.view);
   }
-  for (size_t i = 0; snapshot && i < s.count(); ++i) {
-    const store::MessageRecord* row = texts ? snapshot->find_with_texts(s.uid_at(i)) : snapshot->find(s.uid_at(i));
-    // A message erased between the snapshot's two reads has no texts (and no body to read).
-    if (row && texts && row->blob_id.empty()) row = nullptr;
-    rows.push_back(row ? row : &kGone);
+  // A message erased since the client was told of it stands in as an empty row, left out.
+  static const store::MessageRecord kGone{};
+  std::vector<const store::MessageRecord*> rows;
+  rows.reserve(uids.size());
+  for (size_t i = 0; i < uids.size(); ++i) {
+    bool gone = rows_needed ? scratch[i].blob_id.empty() : !now->find(uids[i]);
+    rows.push_back(gone ? &kGone : &scratch[i]);
   }
   mail::search::SearchContext context{rows,
                                       [&](const store::MessageRecord& m) { return c.ctx.messages.header_text(m); },
@@ -255,28 +242,27 @@ std::pair<std::string, std::string> first_address(std::string_view field) {
   return {local, display};
 }
 
-// The messages SORT or THREAD works on, with the fields they compare.
+// The messages SORT or THREAD works on, with the fields they compare, from the rows the search
+// just filled (run_search with texts).
 std::vector<SortThreadMessage> sort_inputs(CommandContext& c, const std::vector<size_t>& indexes, bool references) {
   auto& s = c.selected();
-  auto snapshot = c.ctx.messages.current_snapshot(c.actor(), s.view);
   std::vector<SortThreadMessage> out;
   out.reserve(indexes.size());
   for (size_t i : indexes) {
-    const auto* row = snapshot->find_with_texts(s.uid_at(i));
-    if (!row || row->blob_id.empty()) continue;  // erased meanwhile
+    const auto& row = search_rows[i];
     SortThreadMessage m;
     m.id = c.uid() ? s.uid_at(i) : static_cast<uint32_t>(i + 1);
-    m.internal_date = row->internal_date;
-    m.sent_date = row->header.sent_date;
-    m.size = row->size;
-    m.subject = row->header.subject;
-    std::tie(m.from_mailbox, m.from_display) = first_address(row->header.from);
-    std::tie(m.to_mailbox, m.to_display) = first_address(row->header.to);
-    m.cc_mailbox = first_address(row->header.cc).first;
+    m.internal_date = row.internal_date;
+    m.sent_date = row.header.sent_date;
+    m.size = row.size;
+    m.subject = row.header.subject;
+    std::tie(m.from_mailbox, m.from_display) = first_address(row.header.from);
+    std::tie(m.to_mailbox, m.to_display) = first_address(row.header.to);
+    m.cc_mailbox = first_address(row.header.cc).first;
     // The store keeps Message-IDs without their angle brackets; threading reads them with.
-    if (!row->header.message_id.empty()) m.message_id = "<" + row->header.message_id + ">";
+    if (!row.header.message_id.empty()) m.message_id = "<" + row.header.message_id + ">";
     if (references) {
-      for (const auto& field : mail::search::header_fields(c.ctx.messages.header_text(*row))) {
+      for (const auto& field : mail::search::header_fields(c.ctx.messages.header_text(row))) {
         if (iequals(field.name, "References")) m.references = field.value;
         else if (iequals(field.name, "In-Reply-To")) m.in_reply_to = field.value;
         else if (iequals(field.name, "Message-ID") && m.message_id.empty()) m.message_id = field.value;
@@ -297,7 +283,7 @@ awaitable<void> sort(CommandContext& c) {
   std::string rest = "CHARSET " + charset + " " + std::string(c.args.rest());
   std::string line = "SORT";
   co_await run_blocking(c.ctx.blocking, [&] {
-    auto matches = run_search(c, rest);
+    auto matches = run_search(c, rest, true);
     auto inputs = sort_inputs(c, matches.indexes, false);
     for (uint32_t id : sort_messages(inputs, criteria)) line += " " + std::to_string(id);
     return true;
@@ -315,7 +301,7 @@ awaitable<void> thread(CommandContext& c) {
   std::string rest = "CHARSET " + charset + " " + std::string(c.args.rest());
   std::string line = "THREAD";
   co_await run_blocking(c.ctx.blocking, [&] {
-    auto matches = run_search(c, rest);
+    auto matches = run_search(c, rest, true);
     auto inputs = sort_inputs(c, matches.indexes, algorithm == ThreadAlgorithm::references);
     std::string threads = thread_messages(inputs, algorithm);
     if (!threads.empty()) line += " " + threads;
