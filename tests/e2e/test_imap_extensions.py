@@ -199,6 +199,10 @@ def entry_for(entries, acct):
     return None
 
 
+def lower_set(attrs):
+    return {a.lower() for a in attrs}
+
+
 def myrights(c, mailbox):
     r = c.ok(f"MYRIGHTS {quote(mailbox)}")
     [line] = r.data("MYRIGHTS")
@@ -228,6 +232,7 @@ def test_acl_between_two_accounts(imap):
     boxes = b.ok(f'LIST "" {quote(f"~{alice.user}/*")}')
     names = {parse("* " + l)[4] for l in boxes.data("LIST")}
     assert names == {shared}, boxes  # not her INBOX
+    assert shared in {parse("* " + l)[4] for l in b.ok('LIST "" "~*"').data("LIST")}
     assert myrights(b, shared) == set("lr")
     r = b.command(f"SELECT {quote(shared)}")
     assert r.ok and select_info(r)["ACCESS"] == "READ-ONLY" and select_info(r)["EXISTS"] == 1, r
@@ -260,6 +265,20 @@ def test_acl_between_two_accounts(imap):
     assert entry_for(acl_entries(a.ok("GETACL Shared"), "Shared"), bob) is None
     assert b.command(f"SELECT {quote(shared)}").status == "NO"
     assert b.ok(f'LIST "" {quote(f"~{alice.user}/*")}').data("LIST") == []
+
+
+def test_the_other_users_level_is_listed_with_percent(imap):
+    alice, bob = imap.account("alice"), imap.account("bob")
+    a = imap.connect(alice)
+    b = imap.connect(bob)
+    a.ok("CREATE Shared")
+    a.ok(f"SETACL Shared {quote(bob.user)} lr")
+    # RFC 3501 6.3.8: a trailing "%" also returns the levels of hierarchy it matches, as
+    # \Noselect when they are not mailboxes: here the other user's level of the "~" namespace.
+    levels = {parse("* " + l)[4]: lower_set(parse("* " + l)[2]) for l in b.ok('LIST "" "~%"').data("LIST")}
+    assert f"~{alice.user}" in levels and "\\noselect" in levels[f"~{alice.user}"], levels
+    below = {parse("* " + l)[4] for l in b.ok(f'LIST "" {quote(f"~{alice.user}/%")}').data("LIST")}
+    assert below == {f"~{alice.user}/Shared"}, below
 
 
 def test_acl_rights_decide_what_the_sharee_may_do(imap):
