@@ -6,6 +6,7 @@ runner that fails with the client's output, and a raw IMAP connection for unsoli
 
 import email.parser
 import getpass
+import hashlib
 import os
 import re
 import shlex
@@ -267,7 +268,6 @@ def openssl_fingerprint(cert_path, *, spki=False, digest="sha256"):
     else:
         der = subprocess.run(["openssl", "x509", "-in", str(cert_path), "-outform", "DER"],
                              capture_output=True, check=True).stdout
-    import hashlib
     return hashlib.new(digest, der).hexdigest()
 
 

@@ -154,9 +154,16 @@ push "{actions}"
     env = client_env(tmp_path, TERM="vt100")
     command = shlex.join(["mutt", "-n", "-F", str(rc), "-f", folder_url])
     try:
-        return run(["script", "-qec", command, "/dev/null"], env, timeout=120)
+        cp = run(["script", "-qec", command, "/dev/null"], env, timeout=120)
     except subprocess.TimeoutExpired as e:  # waiting at a prompt: show the screen
-        pytest.fail(f"mutt did not finish; its screen:\n{(e.stdout or b'').decode(errors='replace')[-4000:]}")
+        pytest.fail(f"mutt did not finish; its screen:\n{screen_text(e.stdout)}")
+    return screen_text(cp.stdout)
+
+
+def screen_text(data):
+    """What mutt wrote to its terminal, without the escape sequences (for failure messages)."""
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\x1b[=>]|[\x0e\x0f]", "", (data or b"").decode(errors="replace"))
+    return re.sub(r"[\r\x08]+", "\n", text)[-3000:]
 
 
 MUTT_MESSAGES = {
@@ -176,7 +183,8 @@ def test_mutt_batch_copies_to_mbox_pipes_and_copies_on_the_server(alice, tmp_pat
     actions = (f"<tag-pattern>~A<enter><tag-prefix><copy-message>{mbox_path}<enter><untag-pattern>~A<enter>"
                f"<limit>~s mutt-bravo<enter><pipe-message>cat > {piped}<enter>"
                f"<copy-message>=Archive<enter><quit>")
-    run_mutt(alice, tmp_path, f"imap://{alice.host}:{alice.imap_port}/INBOX", actions)
+    screen = run_mutt(alice, tmp_path, f"imap://{alice.host}:{alice.imap_port}/INBOX", actions)
+    assert mbox_path.exists(), f"mutt saved nothing; its screen:\n{screen}"
 
     # Every message in the mbox: its header lines (mutt adds Status, Content-Length, Lines) and its body.
     box = mailbox.mbox(mbox_path)
@@ -206,9 +214,9 @@ def test_mutt_over_imaps_deletes_and_flags(alice, tmp_path):
     settings += 'set imap_authenticators = "plain"\n'
     actions = ("<delete-pattern>~s mutt-alpha<enter><tag-pattern>~s mutt-bravo<enter>"
                "<tag-prefix><flag-message><sync-mailbox><quit>")
-    run_mutt(alice, tmp_path, f"imaps://{alice.host}:{alice.imaps_port}/INBOX", actions, settings)
+    screen = run_mutt(alice, tmp_path, f"imaps://{alice.host}:{alice.imaps_port}/INBOX", actions, settings)
     state = by_subject(mailbox_state(alice, ALICE, ALICE_PW))
-    assert set(state) == {"mutt-bravo", "mutt-charlie"}  # deleted and expunged
+    assert set(state) == {"mutt-bravo", "mutt-charlie"}, screen  # deleted and expunged
     assert r"\Flagged" in state["mutt-bravo"][0]
     assert r"\Flagged" not in state["mutt-charlie"][0]
     assert state["mutt-bravo"][1] == messages["mutt-bravo"][0]
