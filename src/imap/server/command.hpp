@@ -26,6 +26,9 @@ struct CommandContext {
   std::string& out;  // untagged responses and continuation requests, in order
   // Wakes the connection when a selected mailbox changes (IDLE); set by the connection.
   std::function<void()> wake;
+  // Hands what is in `out` to the connection now and waits while too much is unsent (a long
+  // FETCH sends as it goes); set by the connection.
+  std::function<boost::asio::awaitable<void>(std::string& out)> flush;
 
   // The tagged completion; handlers change it when OK is not the answer or carries a code.
   std::string status = "OK";

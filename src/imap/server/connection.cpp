@@ -217,7 +217,8 @@ awaitable<void> ImapConnection::run_command(std::string_view text) {
   }
   std::string output;
   if (session_.sasl) {
-    CommandContext c{ctx_, session_, session_.sasl_tag, "AUTHENTICATE", ArgumentReader(""), output, waker()};
+    CommandContext c{ctx_, session_, session_.sasl_tag, "AUTHENTICATE", ArgumentReader(""), output, waker(),
+                     [this](std::string& out) { return flush_output(out); }};
     co_await continue_authenticate(c, text);
     queue(output);
     finish(c);
@@ -232,10 +233,17 @@ awaitable<void> ImapConnection::run_command(std::string_view text) {
     count_bad();
     co_return;
   }
-  CommandContext c{ctx_, session_, command->tag, command->name, command->args, output, waker()};
+  CommandContext c{ctx_, session_, command->tag, command->name, command->args, output, waker(),
+                   [this](std::string& out) { return flush_output(out); }};
   co_await dispatch(c);
   queue(output);
   finish(c);
+}
+
+awaitable<void> ImapConnection::flush_output(std::string& out) {
+  queue(out);
+  out.clear();
+  if (pending_output() > kHighWater) co_await wait_for_drain(kHighWater / 2);
 }
 
 void ImapConnection::finish(CommandContext& c) {

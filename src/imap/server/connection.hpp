@@ -42,6 +42,7 @@ class ImapConnection : public std::enable_shared_from_this<ImapConnection> {
   void wake_writer();
   void begin_close();
   std::function<void()> waker();
+  boost::asio::awaitable<void> flush_output(std::string& out);
   size_t pending_output() const { return out_.size() + writing_.size(); }
   std::chrono::seconds current_timeout() const;
 

@@ -276,26 +276,25 @@ awaitable<void> fetch(CommandContext& c) {
     targets.emplace_back(i, *at);
   }
 
-  std::vector<std::optional<store::MessageRecord>> rows;
-  if (request.needs_row) {
-    std::vector<int64_t> uids;
-    uids.reserve(targets.size());
-    for (const auto& [i, at] : targets) uids.push_back(now->uids[at]);
-    rows = c.ctx.messages.full_messages(c.actor(), s.view, uids);
-  }
+  // In chunks: rows and bodies are read for a chunk at a time, and its responses go out before
+  // the next is read, so a FETCH of a whole large mailbox never sits in memory at once.
+  constexpr size_t kChunk = 128;
   bool condstore = c.session.condstore;
+  std::vector<std::optional<store::MessageRecord>> rows;
+  size_t chunk_begin = 0, chunk_end = 0;
   auto format = [&] {
     std::string out;
-    for (size_t k = 0; k < targets.size(); ++k) {
+    for (size_t k = chunk_begin; k < chunk_end; ++k) {
       auto [i, at] = targets[k];
       uint32_t uid = now->uids[at];
       MessageData d;
       if (request.needs_row) {
-        if (!rows[k]) {
+        auto& row = rows[k - chunk_begin];
+        if (!row) {
           missing = true;
           continue;
         }
-        d.row = &*rows[k];
+        d.row = &*row;
         if (request.needs_text) d.text = c.ctx.messages.message_text(*d.row);
         else if (request.needs_header) d.header = c.ctx.messages.header_text(*d.row);
       }
@@ -313,17 +312,27 @@ awaitable<void> fetch(CommandContext& c) {
     }
     return out;
   };
-  std::string out;
-  if (request.needs_text || request.needs_header) {
-    // Reading and cutting message files stays off the network threads.
-    co_await run_blocking(c.ctx.blocking, [&] {
+  for (chunk_begin = 0; chunk_begin < targets.size(); chunk_begin = chunk_end) {
+    chunk_end = std::min(targets.size(), chunk_begin + kChunk);
+    if (request.needs_row) {
+      std::vector<int64_t> uids;
+      uids.reserve(chunk_end - chunk_begin);
+      for (size_t k = chunk_begin; k < chunk_end; ++k) uids.push_back(now->uids[targets[k].second]);
+      rows = c.ctx.messages.full_messages(c.actor(), s.view, uids);
+    }
+    std::string out;
+    if (request.needs_text || request.needs_header) {
+      // Reading and cutting message files stays off the network threads.
+      co_await run_blocking(c.ctx.blocking, [&] {
+        out = format();
+        return true;
+      });
+    } else {
       out = format();
-      return true;
-    });
-  } else {
-    out = format();
+    }
+    c.out += out;
+    if (chunk_end < targets.size()) co_await c.flush(c.out);
   }
-  c.out += out;
   if (missing) {
     c.status = "NO";
     c.code = "EXPUNGEISSUED";
