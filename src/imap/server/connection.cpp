@@ -335,6 +335,20 @@ awaitable<void> ImapConnection::write_loop() {
     writer_waiting_ = false;
   }
   begin_close();
+  if (tls_ && !ec && !handshaking_) {
+    // TLS ends with a close_notify (OpenSSL 3 clients report an EOF without one as an error);
+    // a peer that does not answer it is not waited for long.
+    socket_.cancel(ec);  // the reader's pending read ends first: the stream takes one reader
+    idle_timer_.expires_after(std::chrono::seconds(2));
+    idle_timer_.async_wait([this, self = shared_from_this()](const boost::system::error_code& wait_ec) {
+      if (!wait_ec) {
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+      }
+    });
+    co_await tls_->async_shutdown(asio::redirect_error(use_awaitable, ec));
+    idle_timer_.cancel();
+  }
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
 }

@@ -110,7 +110,9 @@ awaitable<void> authenticate(CommandContext& c) {
   c.args.sp();
   std::string mechanism(c.args.atom());
   std::optional<std::string> initial;  // SASL-IR; "=" is an empty one
-  if (c.args.accept(' ')) {
+  // A trailing space with nothing after it is read as no initial response: mutt sends
+  // "AUTHENTICATE CRAM-MD5 " to servers that advertise SASL-IR.
+  if (c.args.accept(' ') && !c.args.at_end()) {
     std::string_view given = c.args.atom();
     initial = given == "=" ? std::string() : std::string(given);
   }
