@@ -14,7 +14,9 @@
 //     with In-Reply-To/References, some RFC 2047 subjects), 1-20 KB, 70% text/plain, 15%
 //     multipart/alternative, 15% multipart/mixed with a base64 attachment; flags and INTERNALDATE
 //     set by APPEND (95% \Seen, some \Answered and \Flagged). Then STATUS gives the mailbox's
-//     message count.
+//     message count. Besides the overall rate, the rates over the first and the last tenth of the
+//     messages show whether appending slows down as the mailbox grows. On SIGTERM or SIGINT it
+//     stops and reports what was appended (as an error).
 //
 //   mixed  --port P --user U --password PW [--clients C] [--seconds S] [--warmup W] [--idle-ms I]
 //          [--pid SERVERPID]
@@ -80,6 +82,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -1608,24 +1611,39 @@ double wait_for_logins(Run& run, long expected, double timeout) {
 // ---------------------------------------------------------------------------------------------
 // append mode
 
+std::atomic<bool> g_terminated{false};  // SIGTERM or SIGINT: stop and report what was done
+
 int run_append(const Options& o) {
   raise_nofile_or_warn();
   long conns = std::min(o.connections, o.count);
   Run run(o, static_cast<size_t>(conns));
+  auto on_signal = [](int) { g_terminated.store(true); };
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGINT, on_signal);
   auto t0 = Clock::now();
   run.start();
   uint64_t last_report = 0;
   auto last_t = t0;
+  // When each tenth of the messages was in: does the rate hold as the mailbox grows?
+  std::vector<double> tenths;
   while (run.sh.finished.load() < static_cast<uint64_t>(conns)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     uint64_t done = run.sh.appended.load();
+    while (tenths.size() < 10 && done >= (tenths.size() + 1) * static_cast<uint64_t>(o.count) / 10)
+      tenths.push_back(seconds_since(t0));
     if (done - last_report >= 10000 || (done != last_report && seconds_since(last_t) > 10)) {
-      std::fprintf(stderr, "imap_load: %llu of %ld appended (%.0f/s)\n", static_cast<unsigned long long>(done),
-                   o.count, static_cast<double>(done) / seconds_since(t0));
+      std::fprintf(stderr, "imap_load: %llu of %ld appended (%.0f/s lately, %.0f/s overall)\n",
+                   static_cast<unsigned long long>(done), o.count,
+                   static_cast<double>(done - last_report) / seconds_since(last_t),
+                   static_cast<double>(done) / seconds_since(t0));
       last_report = done;
       last_t = Clock::now();
     }
     if (run.sh.errors.load() > 100) break;
+    if (g_terminated.load()) {
+      run.sh.error("interrupted after " + std::to_string(done) + " of " + std::to_string(o.count) + " messages");
+      break;
+    }
   }
   double elapsed = seconds_since(t0);
   run.join();
@@ -1637,6 +1655,9 @@ int run_append(const Options& o) {
       conns, static_cast<unsigned long long>(n), static_cast<unsigned long long>(run.sh.appended_bytes.load()),
       elapsed, static_cast<double>(n) / elapsed, mb / elapsed, static_cast<long long>(run.sh.mailbox_messages.load()),
       static_cast<unsigned long long>(run.sh.errors.load()));
+  double tenth = static_cast<double>(o.count) / 10;
+  if (!tenths.empty()) std::printf(",\"first_tenth_per_sec\":%.1f", tenth / tenths[0]);
+  if (tenths.size() == 10) std::printf(",\"last_tenth_per_sec\":%.1f", tenth / (tenths[9] - tenths[8]));
   return finish_json_line(run.sh.errors.load(), run.sh.get_first_error(),
                           n != static_cast<uint64_t>(o.count) ? "appended " + std::to_string(n) + " of " +
                                                                     std::to_string(o.count) + " messages"

@@ -25,7 +25,8 @@
 # BENCH_IMAP_COUNT (100000), BENCH_IMAP_SECONDS (20), BENCH_IMAP_CLIENTS
 # ("10 100 1000"), BENCH_IMAP_IDLE ("1000 10000"), BENCH_IMAP_IMPORT_CONNECTIONS (4), BENCH_OUT
 # (docs/PERFORMANCE.md), BENCH_BUILD_DIR (unset: build the release tree with scripts/build and use
-# build/; set: use the binaries already built there).
+# build/; set: use the binaries already built there), BENCH_IMAP_RESULTS (a directory to keep the
+# raw results in; `. DIR/report.env; RESULTS=DIR bench/imap_report.py` rewrites the section from them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -323,7 +324,9 @@ pid_of() { if [ "$1" = dovecot ]; then echo "$dv_pid"; else echo "$xs_pid"; fi; 
 for s in "${servers[@]}"; do
   start "$s" main
 done
-import_limit=$((600 + count / 20))
+# Dovecot's maildir appends slow down as the mailbox grows (about 10 messages/s at 100,000 on a
+# busy 2-CPU machine): up to a fifth of a second per message.
+import_limit=$((1200 + count / 5))
 for s in "${servers[@]}"; do
   run_load "${s}_import" "$import_limit" append "${common[@]}" --port "$(port_of "$s")" --count "$count" \
     --connections "$import_connections"
@@ -392,17 +395,25 @@ build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build_dir/CMakeCache.txt"
   for k in "${!commands[@]}"; do printf '%s\t%s\n' "$k" "${commands[$k]//$work/\$WORK}"; done
 } >"$work/results/commands.tsv"
 printf '%s\n' "${notes[@]}" >"$work/results/notes.txt"
+# What the report needs besides the results, kept with them (report.env) so that it can be rewritten.
+report_env=(STARTED="$started" ELAPSED="$elapsed" NPROC="$(nproc)" CPU_MODEL="$cpu_model"
+  MEM_TOTAL="$mem_total" KERNEL="$(uname -r)" REVISION="$revision" BUILD_DIR="$build_dir" BUILD_TYPE="${build_type:-?}"
+  DOVECOT_VERSION="$dovecot_version" LOAD_START="$load_start" LOAD_END="$load_end" HIB_COUNT="$hib_count"
+  INOTIFY_INSTANCES="$inotify_instances" COUNT="$count" SECONDS_EACH="$seconds" WARMUP="$warmup"
+  CLIENT_LEVELS="${client_levels[*]}" IDLE_LEVELS="${idle_levels[*]}" IMPORT_CONNECTIONS="$import_connections"
+  NOFILE="$nofile" GOAL_THROUGHPUT="$goal_throughput" GOAL_MEMORY="$goal_memory" USER_NAME="$user" PASSWORD="$password"
+  DOMAIN="$domain" DV_CLIENT_LIMIT="$dovecot_client_limit" DV_PROCESS_LIMIT="$dovecot_process_limit"
+  DV_STORE_KIB="$dv_store_kib" XS_STORE_KIB="$xs_store_kib" MIN_AVAILABLE_MIB="$min_available_mib"
+  SERVER_BIN="$server_bin" XS_ARGS="${xs_args[*]//$work/\$WORK}" DOVECOT_CMD="$dovecot_cmd")
+for v in "${report_env[@]}"; do printf 'export %q\n' "$v"; done >"$work/results/report.env"
+if [ -n "${BENCH_IMAP_RESULTS:-}" ]; then
+  mkdir -p "$BENCH_IMAP_RESULTS"
+  cp "$work"/results/* "$BENCH_IMAP_RESULTS"/
+  cp "$work"/*.stderr "$work"/*.log "$work"/*.out "$BENCH_IMAP_RESULTS"/ 2>/dev/null || true
+  [ ! -f "$dv_dir/dovecot.log" ] || cp "$dv_dir/dovecot.log" "$BENCH_IMAP_RESULTS"/
+fi
 section=$work/imap-section.md
-WORK="$work" RESULTS="$work/results" STARTED="$started" ELAPSED="$elapsed" NPROC="$(nproc)" CPU_MODEL="$cpu_model" \
-MEM_TOTAL="$mem_total" KERNEL="$(uname -r)" REVISION="$revision" BUILD_DIR="$build_dir" BUILD_TYPE="${build_type:-?}" \
-DOVECOT_VERSION="$dovecot_version" LOAD_START="$load_start" LOAD_END="$load_end" HIB_COUNT="$hib_count" \
-INOTIFY_INSTANCES="$inotify_instances" COUNT="$count" SECONDS_EACH="$seconds" WARMUP="$warmup" \
-CLIENT_LEVELS="${client_levels[*]}" IDLE_LEVELS="${idle_levels[*]}" IMPORT_CONNECTIONS="$import_connections" \
-NOFILE="$nofile" GOAL_THROUGHPUT="$goal_throughput" GOAL_MEMORY="$goal_memory" USER_NAME="$user" PASSWORD="$password" \
-DOMAIN="$domain" DV_CLIENT_LIMIT="$dovecot_client_limit" DV_PROCESS_LIMIT="$dovecot_process_limit" \
-DV_STORE_KIB="$dv_store_kib" XS_STORE_KIB="$xs_store_kib" MIN_AVAILABLE_MIB="$min_available_mib" \
-SERVER_BIN="$server_bin" XS_ARGS="${xs_args[*]//$work/\$WORK}" DOVECOT_CMD="$dovecot_cmd" \
-  /usr/bin/python3 bench/imap_report.py >"$section"
+env "${report_env[@]}" RESULTS="$work/results" /usr/bin/python3 bench/imap_report.py >"$section"
 
 # Replace the section in the page (or add it before Commands, or at the end).
 title='## IMAP: ximssd vs Dovecot'
