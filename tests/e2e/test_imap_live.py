@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from imap_raw import imap, message, parse_fetch, select_info  # noqa: F401
+from imap_raw import imap, message, parse_fetch, parse_sequence_set, select_info  # noqa: F401
 
 WAIT = 10  # generous: how long to wait for an update that must come
 
@@ -222,3 +222,151 @@ def test_idle_without_done_but_another_line_ends_it_with_bad(imap):
     if " OK" in line:
         assert re.match(r"^X1 (OK|BAD)\b", a.read_tagged("X1").tagged)
     assert a.command("NOOP").ok
+
+
+# --- a model of the mailbox kept by the updates alone ----------------------------------------
+
+class ViewModel:
+    """What a client knows of its selected mailbox: [uid or None, flags or None] per message,
+    kept up to date only by the untagged responses it is sent (RFC 3501 7.3.1, 7.4.1)."""
+
+    def __init__(self, fetched):
+        self.rows = [[fetched[n]["UID"], set(fetched[n]["FLAGS"]) - {"\\Recent"}] for n in sorted(fetched)]
+
+    def apply(self, line):
+        if line.upper().startswith("* VANISHED "):  # QRESYNC: UIDs instead of EXPUNGE
+            rest = line.split(" ", 2)[2]
+            assert not rest.upper().startswith("(EARLIER)"), line
+            gone = set(parse_sequence_set(rest.strip()))
+            known = {row[0] for row in self.rows}
+            assert gone <= known, (line, self.rows)
+            self.rows = [row for row in self.rows if row[0] not in gone]
+            return
+        m = re.match(r"^\* (\d+) (EXISTS|EXPUNGE|RECENT|FETCH)\b", line)
+        if not m:
+            return
+        n, kind = int(m.group(1)), m.group(2)
+        if kind == "EXISTS":
+            assert n >= len(self.rows), f"EXISTS {n} shrinks a view of {len(self.rows)} ({line})"
+            self.rows += [[None, None] for _ in range(n - len(self.rows))]
+        elif kind == "EXPUNGE":
+            assert 1 <= n <= len(self.rows), (line, len(self.rows))
+            del self.rows[n - 1]
+        elif kind == "FETCH":
+            _, items = parse_fetch(line)
+            assert 1 <= n <= len(self.rows), (line, len(self.rows))
+            row = self.rows[n - 1]
+            if "UID" in items:
+                assert row[0] in (None, items["UID"]), f"message {n} was UID {row[0]}, now {line}"
+                row[0] = items["UID"]
+            if "FLAGS" in items:
+                row[1] = set(items["FLAGS"]) - {"\\Recent"}
+
+    def apply_all(self, lines):
+        for line in lines:
+            self.apply(line)
+
+    def agrees_with(self, truth, complete=True):
+        """truth: [(uid, flags)] in UID order. Unknown rows match anything unless complete."""
+        if len(self.rows) != len(truth):
+            return False
+        for (uid, flags), (tuid, tflags) in zip(self.rows, truth):
+            if uid is None or flags is None:
+                if complete:
+                    return False
+                continue
+            if uid != tuid or flags != tflags:
+                return False
+        return True
+
+
+def truth_of(session):
+    """The mailbox as a fresh EXAMINE sees it: [(uid, flags)] in UID order."""
+    session.ok("EXAMINE INBOX")
+    f = session.ok("UID FETCH 1:* (FLAGS)").fetches()
+    return [(f[n]["UID"], set(f[n]["FLAGS"]) - {"\\Recent"}) for n in sorted(f)]
+
+
+def random_step(rng, b, d, step):
+    """One change by session b (INBOX selected) or d (Other selected)."""
+    f = b.ok("UID FETCH 1:* UID").fetches()
+    uids = sorted(x["UID"] for x in f.values())
+    pick = lambda: ",".join(str(u) for u in rng.sample(uids, rng.randint(1, min(3, len(uids)))))  # noqa: E731
+    kind = rng.choice(["append", "append", "flags", "flags", "flags", "expunge", "move", "copy"] if uids else ["append"])
+    if kind == "append":
+        for i in range(rng.randint(1, 3)):
+            flags = rng.choice([None, ["\\Seen"], ["\\Flagged", "$K1"]])
+            assert b.append("INBOX", message(subject=f"step {step}.{i}"), flags=flags).ok
+    elif kind == "flags":
+        flag = rng.choice(["\\Seen", "\\Flagged", "\\Answered", "$K1", "$K2"])
+        op = rng.choice(["+FLAGS", "-FLAGS", "+FLAGS.SILENT", "FLAGS"])
+        b.ok(f"UID STORE {pick()} {op} ({flag})")
+    elif kind == "expunge":
+        chosen = pick()
+        b.ok(f"UID STORE {chosen} +FLAGS.SILENT (\\Deleted)")
+        b.ok(f"UID EXPUNGE {chosen}")
+    elif kind == "move":
+        b.ok(f"UID MOVE {pick()} Other")
+    else:
+        d.ok("NOOP")
+        other = d.ok("UID FETCH 1:* UID").fetches()
+        if other:
+            u = rng.choice([x["UID"] for x in other.values()])
+            d.ok(f"UID COPY {u} INBOX")
+        else:
+            assert b.append("INBOX", message(subject=f"step {step}")).ok
+    return kind
+
+
+@pytest.mark.parametrize("seed,mode", [(1, "plain"), (2, "plain"), (3, "CONDSTORE"), (4, "QRESYNC"), (5, "QRESYNC")])
+def test_sessions_stay_in_step_with_random_changes(imap, seed, mode):
+    import random
+    rng = random.Random(seed)
+    acct = imap.account("model")
+    b = imap.connect(acct)
+    b.ok("CREATE Other")
+    fill(b, "INBOX", 5)
+    fill(b, "Other", 3)
+    b.select("INBOX")
+    d = imap.connect(acct)
+    d.select("Other")
+    judge = imap.connect(acct)
+    # A polls with NOOP; C stays in IDLE and must be told everything without asking.
+    a = imap.connect(acct)
+    if mode != "plain":
+        a.ok(f"ENABLE {mode}")
+    a.select("INBOX")
+    model_a = ViewModel(a.ok("FETCH 1:* (UID FLAGS)").fetches())
+    c = imap.connect(acct)
+    c.select("INBOX")
+    model_c = ViewModel(c.ok("FETCH 1:* (UID FLAGS)").fetches())
+    idle_tag = c.idle()
+    for step in range(60):
+        kind = random_step(rng, b, d, step)
+        truth = truth_of(judge)
+        # A: one NOOP brings every change; new messages' UIDs and flags are then fetched.
+        r = a.ok("NOOP")
+        if mode == "QRESYNC":
+            assert not r.data("EXPUNGE"), r
+        if mode != "plain":
+            assert all("MODSEQ" in items for items in r.fetches().values()), r
+        model_a.apply_all(r.untagged)
+        unknown = [str(i + 1) for i, row in enumerate(model_a.rows) if row[0] is None or row[1] is None]
+        if unknown:
+            r = a.ok(f"FETCH {','.join(unknown)} (UID FLAGS)")
+            model_a.apply_all(r.untagged)
+        assert model_a.agrees_with(truth), (step, kind, model_a.rows, truth)
+        # C: the same changes arrive by themselves (new messages need not carry their UIDs).
+        lines = []
+        while not model_c.agrees_with(truth, complete=False):
+            line = c.read_response(timeout=10)
+            lines.append(line)
+            model_c.apply(line)
+        assert model_c.agrees_with(truth, complete=False), (step, kind, lines, model_c.rows, truth)
+    r = c.done(idle_tag)
+    model_c.apply_all(r.untagged)
+    model_c.apply_all(c.ok("NOOP").untagged)
+    unknown = [str(i + 1) for i, row in enumerate(model_c.rows) if row[0] is None or row[1] is None]
+    if unknown:
+        model_c.apply_all(c.ok(f"FETCH {','.join(unknown)} (UID FLAGS)").untagged)
+    assert model_c.agrees_with(truth_of(judge)), (model_c.rows,)

@@ -444,6 +444,23 @@ def test_list_with_imaplib(imap):
     assert typ == "OK" and len(data) == 1 and data[0].decode().endswith('"/" Work/Sub'), data
 
 
+def test_names_that_need_quoting_round_trip(imap):
+    acct = imap.account()
+    c = imap.connect(acct)
+    names = ["with space", 'dq"uote', "back\\slash", "paren(s)", "brace{1}", "br]acket", "NIL"]
+    for name in names:
+        assert c.command(f"CREATE {quote(name)}").ok, name
+    assert set(listed(c, "", "*")) == {"INBOX", *names}
+    for name in names:
+        assert status(c, name, "MESSAGES") == {"MESSAGES": 0}, name
+        assert c.append(name, message()).ok, name
+    # A literal names a mailbox as well as a quoted string does.
+    r = c.command("STATUS ", Literal(b'dq"uote'), " (MESSAGES)")
+    assert r.ok and "MESSAGES 1" in r.data("STATUS")[0], r
+    # A control character is not allowed in a name.
+    assert c.command('CREATE "tab\there"').status in ("NO", "BAD")
+
+
 # --- modified UTF-7 --------------------------------------------------------------------------
 
 def mutf7(name):
