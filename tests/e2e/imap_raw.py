@@ -319,13 +319,17 @@ class ImapRaw:
     def compress(self):
         """COMPRESS DEFLATE (RFC 4978): raw deflate both ways from the byte after the OK."""
         r = self.ok("COMPRESS DEFLATE")
+        self.start_deflate()
+        return r
+
+    def start_deflate(self):
+        """Deflate both ways from here on (after a COMPRESS DEFLATE answered OK)."""
         self._compress = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
         self._decompress = zlib.decompressobj(-15)
         if self._buf:  # anything after the OK is already compressed
             rest = bytes(self._buf)
             self._buf.clear()
             self._buf += self._decompress.decompress(rest)
-        return r
 
 
 # --- helpers ---------------------------------------------------------------------------------

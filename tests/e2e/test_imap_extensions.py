@@ -410,6 +410,29 @@ def test_compress_deflate(imap):
     assert c.read_response().startswith(f"{tag} OK")
 
 
+def test_compress_over_imaps_and_after_starttls(imap):
+    acct = imap.account()
+    big = message(body="".join(f"tls and deflate line {i}\r\n" for i in range(5000)))
+    for how in ("imaps", "starttls"):
+        if how == "imaps":
+            c = imap.connect(tls=True)
+        else:
+            c = imap.connect()
+            c.starttls()
+        c.login(acct.user, acct.password)
+        r = c.command("COMPRESS DEFLATE")
+        if r.status == "NO":
+            # RFC 4978 3: a server may refuse when TLS compresses already (not with OpenSSL's default).
+            assert r.code == "COMPRESSIONACTIVE", r
+            continue
+        assert r.ok, r
+        c.start_deflate()
+        assert c.append("INBOX", big).ok
+        c.select("INBOX")
+        f = c.ok("FETCH * BODY.PEEK[]").fetches()
+        assert list(f.values())[0]["BODY[]"].encode("latin-1") == big
+
+
 def test_compress_errors(imap):
     acct = imap.account()
     c = imap.connect(acct)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from imap_raw import Literal, imap, message, parse_sequence_set, select_info  # noqa: F401
+from imap_raw import Literal, imap, imap_fresh, message, parse_sequence_set, select_info  # noqa: F401
 
 
 def fill(c, mailbox, count, flags=None):
@@ -443,3 +443,86 @@ def test_large_message_round_trip(imap):
     assert f["BODY[]"].encode("latin-1") == data
     f = c.ok("FETCH 1 BODY.PEEK[]<1000000.1000>").fetches()[1]
     assert f["BODY[]<1000000>"].encode("latin-1") == data[1000000:1001000]
+
+
+# --- restart and size ------------------------------------------------------------------------
+
+def test_mailbox_state_survives_a_restart(imap_fresh):
+    server = imap_fresh.server
+    acct = imap_fresh.account()
+    c = imap_fresh.connect(acct)
+    c.ok("ENABLE QRESYNC")
+    uids = fill(c, "INBOX", 5)
+    info0 = select_info(c.select("INBOX"))
+    c.ok("STORE 2 +FLAGS ($Kw \\Flagged)")
+    c.ok("STORE 4 +FLAGS (\\Deleted)")
+    c.ok("EXPUNGE")
+    c.ok('CREATE "Sub/Deep"')
+    c.ok('SUBSCRIBE "Sub/Deep"')
+    info1 = select_info(c.select("INBOX"))
+    before = c.ok("UID FETCH 1:* (FLAGS)").fetches()
+    imap_fresh.close()
+    assert server.stop() == []
+    server.restart()
+    c = imap_fresh.connect(acct)
+    r = c.ok("STATUS INBOX (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)")
+    assert f"UIDVALIDITY {info0['UIDVALIDITY']}" in r.data("STATUS")[0], r
+    assert f"UIDNEXT {info1['UIDNEXT']}" in r.data("STATUS")[0], r
+    assert "MESSAGES 4" in r.data("STATUS")[0], r
+    highest = int(re.search(r"HIGHESTMODSEQ (\d+)", r.data("STATUS")[0]).group(1))
+    assert highest >= info1["HIGHESTMODSEQ"], (r, info1)
+    assert {"Sub", "Sub/Deep", "INBOX"} <= {l.rsplit(" ", 1)[1].strip('"') for l in c.ok('LIST "" "*"').data("LIST")}
+    assert any(l.endswith("Sub/Deep") for l in c.ok('LSUB "" "*"').data("LSUB"))
+    c.ok("ENABLE QRESYNC")
+    r = c.ok(f"SELECT INBOX (QRESYNC ({info0['UIDVALIDITY']} {info0['HIGHESTMODSEQ']}))")
+    # Expunges before the restart are still known (VANISHED (EARLIER)), and so is the flag change.
+    vanished = [l for l in r.data("VANISHED") if l.upper().startswith("VANISHED (EARLIER) ")]
+    assert vanished and uids[3] in parse_sequence_set(vanished[0].split()[2]), r
+    assert {x["UID"] for x in r.fetches().values()} == {uids[1]}, r
+    after = c.ok("UID FETCH 1:* (FLAGS)").fetches()
+    strip = lambda f: {n: (x["UID"], set(x["FLAGS"]) - {"\\Recent"}) for n, x in f.items()}  # noqa: E731
+    assert strip(after) == strip(before)
+    # UIDs are not used again.
+    r = c.append("INBOX", message())
+    assert int(r.code.split()[2]) == info1["UIDNEXT"], r
+
+
+def test_a_mailbox_of_two_thousand_messages(imap):
+    acct = imap.account()
+    c = imap.connect(acct)
+    count = 2000
+    data = b""
+    tags = []
+    for i in range(count):
+        m = message(subject=f"bulk {i}", body=f"bulk body {i}\r\n")
+        tag = c.next_tag()
+        tags.append(tag)
+        data += f"{tag} APPEND INBOX {{{len(m)}+}}\r\n".encode() + m + b"\r\n"
+    c.send(data)
+    uids = []
+    for tag in tags:
+        r = c.read_tagged(tag, timeout=60)
+        assert r.ok, r
+        uids.append(int(r.code.split()[2]))
+    info = select_info(c.select("INBOX"))
+    assert info["EXISTS"] == count and info["UIDNEXT"] == uids[-1] + 1, info
+    r = c.ok("UID SEARCH RETURN (ALL COUNT) ALL")
+    [line] = r.data("ESEARCH")
+    assert f"COUNT {count}" in line and parse_sequence_set(line.split(" ALL ")[1].split()[0]) == uids, line
+    # Every third message goes.
+    doomed = ",".join(str(n) for n in range(3, count + 1, 3))
+    c.ok(f"STORE {doomed} +FLAGS.SILENT (\\Deleted)")
+    r = c.ok("EXPUNGE", timeout=60)
+    kept = [u for i, u in enumerate(uids, 1) if i % 3]
+    assert len(r.data("EXPUNGE")) == count // 3 and apply_expunges(uids, r) == kept
+    f = c.ok("FETCH 1:* (UID)").fetches()
+    assert [f[n]["UID"] for n in sorted(f)] == kept
+    # REVERSE ARRIVAL: later internal dates first; equal dates (same second) in sequence order.
+    import datetime
+    dates = c.ok("FETCH 1:* INTERNALDATE").fetches()
+    when = {n: datetime.datetime.strptime(x["INTERNALDATE"].strip(), "%d-%b-%Y %H:%M:%S %z") for n, x in dates.items()}
+    expected = sorted(when, key=lambda n: (-when[n].timestamp(), n))
+    r = c.ok("SORT (REVERSE ARRIVAL) UTF-8 ALL")
+    assert [int(w) for w in r.data("SORT")[0].split()[1:]] == expected
+    r = c.ok("SEARCH SUBJECT \"bulk 1999\"")
+    assert r.data("SEARCH") == ["SEARCH " + str(kept.index(uids[1999]) + 1)], r
