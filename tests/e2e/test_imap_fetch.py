@@ -518,3 +518,68 @@ def test_an_encapsulated_multipart_message(imap):
     assert_text(inner[1], "HTML", "US-ASCII", "7BIT", N_INNER_2)
     assert msg[9] == lines(N_INNER), msg
     assert up(bs[2]) == "MIXED", bs
+
+
+# --- BODYSTRUCTURE agrees with BODY[section] -------------------------------------------------
+
+def walk(bs, prefix=""):
+    """(section, body structure) of every leaf part, numbered as RFC 3501 6.4.5 does."""
+    if isinstance(bs[0], list):  # multipart: parts, then the subtype
+        n = 0
+        for part in bs:
+            if not isinstance(part, list):
+                break
+            n += 1
+            yield from walk(part, f"{prefix}{n}" if not prefix else f"{prefix}.{n}")
+        return
+    section = prefix or "1"
+    yield section, bs
+    if up(bs[0]) == "MESSAGE" and up(bs[1]) == "RFC822":
+        inner = bs[8]
+        if isinstance(inner[0], list):
+            yield from walk(inner, section)
+        else:
+            yield f"{section}.1", inner
+
+
+ODD_PARTS = ("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+             "--b\r\nContent-Type: text/plain\r\n\r\nno newline before the boundary\r\n"
+             "--b\r\n\r\npart without a header\r\n\r\n"
+             "--b\r\nContent-Type: text/plain\r\n\r\n\r\n"
+             "--b--\r\n").encode()
+
+CONSISTENCY = {
+    "multipart": MULTI,
+    "multipart, LF": MULTI.replace(b"\r\n", b"\n"),
+    "nested": NESTED,
+    "nested, LF": NESTED.replace(b"\r\n", b"\n"),
+    "simple, LF": SIMPLE.replace(b"\r\n", b"\n"),
+    "odd parts": ODD_PARTS,
+}
+
+
+@pytest.mark.parametrize("name", list(CONSISTENCY))
+def test_bodystructure_sizes_and_lines_match_the_sections(imap, name):
+    acct = imap.account()
+    c = imap.connect(acct)
+    data = CONSISTENCY[name]
+    assert c.append("INBOX", data).ok
+    c.ok("EXAMINE INBOX")
+    bs = fetch1(c, 1, "BODYSTRUCTURE")["BODYSTRUCTURE"]
+    checked = 0
+    for section, part in walk(bs):
+        content = fetch1(c, 1, f"BODY.PEEK[{section}]")[f"BODY[{section}]"]
+        size = part[6]
+        assert size == len(content), (name, section, part, content)
+        if up(part[0]) == "TEXT":
+            lines_field = part[7]
+        elif up(part[0]) == "MESSAGE" and up(part[1]) == "RFC822":
+            lines_field = part[9]
+        else:
+            lines_field = None
+        if lines_field is not None and (content.endswith("\n") or content == ""):
+            assert lines_field == content.count("\n"), (name, section, part, content)
+        checked += 1
+    assert checked >= 1
+    whole = fetch1(c, 1, "(RFC822.SIZE BODY.PEEK[])")
+    assert whole["RFC822.SIZE"] == len(data) and whole["BODY[]"].encode("latin-1") == data
