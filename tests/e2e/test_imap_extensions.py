@@ -298,6 +298,27 @@ def test_acl_rights_decide_what_the_sharee_may_do(imap):
     assert "MESSAGES 0" in a.ok("STATUS Team (MESSAGES)").data("STATUS")[0]
 
 
+@pytest.mark.parametrize("granted_as,revoked_as", [("name", "user"), ("user", "name")])
+def test_acl_identifier_forms_name_the_same_account(imap, granted_as, revoked_as):
+    """bob and bob@example.dom are the same account (LOGIN takes both): a grant made with one form
+    is taken back with the other, and rights given under both forms are one entry."""
+    alice, bob = imap.account("alice"), imap.account("bob")
+    a = imap.connect(alice)
+    b = imap.connect(bob)
+    a.ok("CREATE Box")
+    box = f"~{alice.user}/Box"
+    a.ok(f"SETACL Box {quote(getattr(bob, granted_as))} lr")
+    assert b.command(f"EXAMINE {quote(box)}").ok
+    b.ok("UNSELECT")
+    r = a.command(f"DELETEACL Box {quote(getattr(bob, revoked_as))}")
+    assert r.ok, r
+    assert b.command(f"EXAMINE {quote(box)}").status == "NO", "bob still reads Box after DELETEACL"
+    # Rights set under one form and changed under the other are the same entry.
+    a.ok(f"SETACL Box {quote(getattr(bob, granted_as))} lr")
+    a.ok(f"SETACL Box {quote(getattr(bob, revoked_as))} -r")
+    assert myrights(b, box) == set("l")
+
+
 def test_acl_errors(imap):
     alice, bob = imap.account("alice"), imap.account("bob")
     a = imap.connect(alice)
