@@ -319,6 +319,26 @@ def test_acl_identifier_forms_name_the_same_account(imap, granted_as, revoked_as
     assert myrights(b, box) == set("l")
 
 
+def test_acl_is_the_one_ximss_edits(imap):
+    alice, bob = imap.account("alice"), imap.account("bob")
+    a = imap.connect(alice)
+    b = imap.connect(bob)
+    a.ok("CREATE FromXimss")
+    a.ok("CREATE FromImap")
+    x = imap.server.login(alice.user, alice.password)
+    r = x.request("mailboxACLUpdate", {"mailbox": "FromXimss"}, body=f'<aclElem pattern="{bob.name}">lr</aclElem>')
+    assert r.ok, r
+    entries = acl_entries(a.ok("GETACL FromXimss"), "FromXimss")
+    assert rights_of(entry_for(entries, bob) or "") == set("lr"), entries
+    assert myrights(b, f"~{alice.user}/FromXimss") == set("lr")
+    a.ok(f"SETACL FromImap {quote(bob.name)} lri")
+    r = x.request("mailboxACLList", {"mailbox": "FromImap"})
+    assert r.ok, r
+    listed = {e.get("pattern"): e.text for e in r.data[0]}
+    assert set(listed.get(bob.name) or listed.get(bob.user) or "") - {"c", "d"} == set("lri"), listed
+    x.close()
+
+
 def test_acl_errors(imap):
     alice, bob = imap.account("alice"), imap.account("bob")
     a = imap.connect(alice)
