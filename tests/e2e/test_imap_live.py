@@ -370,3 +370,61 @@ def test_sessions_stay_in_step_with_random_changes(imap, seed, mode):
     if unknown:
         model_c.apply_all(c.ok(f"FETCH {','.join(unknown)} (UID FLAGS)").untagged)
     assert model_c.agrees_with(truth_of(judge)), (model_c.rows,)
+
+
+def test_concurrent_sessions_stay_consistent(imap):
+    """Four sessions change INBOX at once; every response each one gets (to its own commands and
+    unsolicited) keeps its view right: message numbers and UIDs agree in every FETCH, and at the
+    end each view equals the mailbox."""
+    import random
+    import threading
+    acct = imap.account("busy")
+    seed = imap.connect(acct)
+    fill(seed, "INBOX", 10)
+    workers = []
+    for _ in range(4):
+        w = imap.connect(acct)
+        if len(workers) % 2:
+            w.ok("ENABLE CONDSTORE")
+        w.select("INBOX")
+        workers.append((w, ViewModel(w.ok("FETCH 1:* (UID FLAGS)").fetches())))
+    errors = []
+
+    def run(index, session, model):
+        rng = random.Random(100 + index)
+        try:
+            for step in range(40):
+                known = [row[0] for row in model.rows if row[0] is not None]
+                op = rng.choice(["append", "store", "store", "expunge", "fetch", "noop"] if known else ["append"])
+                if op == "append":
+                    r = session.append("INBOX", message(subject=f"w{index} s{step}"), plus=True)
+                elif op == "store":
+                    flag = rng.choice(["\\Seen", "\\Flagged", "$W%d" % index])
+                    r = session.command(f"UID STORE {rng.choice(known)} {rng.choice(['+FLAGS', '-FLAGS'])} ({flag})")
+                elif op == "expunge":
+                    u = rng.choice(known)
+                    model.apply_all(session.command(f"UID STORE {u} +FLAGS.SILENT (\\Deleted)").untagged)
+                    r = session.command(f"UID EXPUNGE {u}")
+                elif op == "fetch":
+                    r = session.command("FETCH 1:* (UID FLAGS)") if model.rows else session.command("NOOP")
+                else:
+                    r = session.command("NOOP")
+                assert r.status in ("OK", "NO"), r
+                model.apply_all(r.untagged)
+        except Exception as e:  # reported below with the worker's index
+            errors.append((index, repr(e)))
+
+    threads = [threading.Thread(target=run, args=(i, w, m)) for i, (w, m) in enumerate(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    judge = imap.connect(acct)
+    truth = truth_of(judge)
+    for i, (session, model) in enumerate(workers):
+        model.apply_all(session.ok("NOOP").untagged)
+        unknown = [str(n + 1) for n, row in enumerate(model.rows) if row[0] is None or row[1] is None]
+        if unknown:
+            model.apply_all(session.ok(f"FETCH {','.join(unknown)} (UID FLAGS)").untagged)
+        assert model.agrees_with(truth), (i, model.rows, truth)
