@@ -319,6 +319,36 @@ def test_acl_identifier_forms_name_the_same_account(imap, granted_as, revoked_as
     assert myrights(b, box) == set("l")
 
 
+def test_acl_k_right_creates_below_a_shared_mailbox(imap):
+    alice, bob = imap.account("alice"), imap.account("bob")
+    a = imap.connect(alice)
+    b = imap.connect(bob)
+    a.ok("CREATE Team")
+    team = f"~{alice.user}/Team"
+    # RFC 4314 4: CREATE needs "k" on the parent.
+    a.ok(f"SETACL Team {quote(bob.user)} lr")
+    assert b.command(f"CREATE {quote(team + '/Sub')}").status == "NO"
+    a.ok(f"SETACL Team {quote(bob.user)} lrk")
+    r = b.command(f"CREATE {quote(team + '/Sub')}")
+    assert r.ok, r
+    assert "Team/Sub" in {parse("* " + l)[4] for l in a.ok('LIST "" "Team/*"').data("LIST")}
+
+
+def test_acl_x_right_deletes_a_shared_mailbox(imap):
+    alice, bob = imap.account("alice"), imap.account("bob")
+    a = imap.connect(alice)
+    b = imap.connect(bob)
+    a.ok("CREATE Team/Old")
+    team = f"~{alice.user}/Team"
+    # RFC 4314 4: DELETE needs "x" on the mailbox.
+    a.ok(f"SETACL Team/Old {quote(bob.user)} lr")
+    assert b.command(f"DELETE {quote(team + '/Old')}").status == "NO"
+    a.ok(f"SETACL Team/Old {quote(bob.user)} lrx")
+    r = b.command(f"DELETE {quote(team + '/Old')}")
+    assert r.ok, r
+    assert "Team/Old" not in {parse("* " + l)[4] for l in a.ok('LIST "" "Team/*"').data("LIST")}
+
+
 def test_acl_is_the_one_ximss_edits(imap):
     alice, bob = imap.account("alice"), imap.account("bob")
     a = imap.connect(alice)
