@@ -349,6 +349,23 @@ std::vector<store::AclEntry> MailboxService::acl(const Actor& actor, std::string
   return store_.reader().mailbox_acl(ref.record->id);
 }
 
+namespace {
+
+// An ACL identifier with the domain it implies: "bob" in a mailbox of alice@example.dom is
+// "bob@example.dom" ("-bob" likewise); "anyone" stays as it is.
+std::string full_identifier(std::string_view pattern, std::string_view owner_domain) {
+  std::string out = ascii_lower(pattern);
+  std::string_view name = std::string_view(out).substr(out.starts_with("-") ? 1 : 0);
+  if (name != "anyone" && name.find('@') == std::string_view::npos) out += "@" + ascii_lower(owner_domain);
+  return out;
+}
+
+bool same_acl_identifier(std::string_view a, std::string_view b, std::string_view owner_domain) {
+  return full_identifier(a, owner_domain) == full_identifier(b, owner_domain);
+}
+
+}  // namespace
+
 awaitable<void> MailboxService::update_acl(const Actor& actor, std::string name, std::vector<AclChange> changes) {
   auto ref = require(actor, name, right::admin);
   for (auto& change : changes) {
@@ -360,13 +377,16 @@ awaitable<void> MailboxService::update_acl(const Actor& actor, std::string name,
     // Read-modify-write inside the writer, so concurrent "add"/"sub" updates do not lose each other.
     auto entries = db.mailbox_acl(mailbox_id);
     for (auto& change : changes) {
+      // "bob" and "bob@<the owner's domain>" name the same account: one entry for both.
+      auto same = [&](const store::AclEntry& e) { return same_acl_identifier(e.pattern, change.pattern, ref.owner.domain); };
       if (change.mode == "clear") {
-        db.delete_acl_entry(mailbox_id, change.pattern);
-        std::erase_if(entries, [&](auto& e) { return iequals(e.pattern, change.pattern); });
+        for (auto& e : entries)
+          if (same(e)) db.delete_acl_entry(mailbox_id, e.pattern);
+        std::erase_if(entries, same);
         continue;
       }
       std::string current;
-      auto it = std::find_if(entries.begin(), entries.end(), [&](auto& e) { return iequals(e.pattern, change.pattern); });
+      auto it = std::find_if(entries.begin(), entries.end(), same);
       if (it != entries.end()) current = it->rights;
       std::string updated = updated_rights_text(current, change.mode, change.rights);
       db.set_acl_entry(mailbox_id, it != entries.end() ? it->pattern : change.pattern, updated);

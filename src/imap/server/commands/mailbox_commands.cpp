@@ -166,8 +166,10 @@ awaitable<void> create(CommandContext& c) {
   if (name == "INBOX") throw Failure(ErrorCode::alreadyExists, "INBOX already exists");
   if (c.ctx.mailboxes.resolve(c.actor(), name).record) throw Failure(ErrorCode::alreadyExists, "mailbox already exists: " + name);
   // RFC 3501 6.3.3: the superior names the new one needs are created too.
-  for (size_t slash = name.find(kDelimiter, 1); slash != std::string::npos && slash + 1 < name.size();
-       slash = name.find(kDelimiter, slash + 1)) {
+  // ("~user@domain/" names the account, not a mailbox: the superiors start after it.)
+  size_t first = name.starts_with("~") ? name.find(kDelimiter) : 0;
+  for (size_t slash = first == std::string::npos ? first : name.find(kDelimiter, first + 1);
+       slash != std::string::npos && slash + 1 < name.size(); slash = name.find(kDelimiter, slash + 1)) {
     std::string parent = name.substr(0, slash);
     if (!c.ctx.mailboxes.resolve(c.actor(), parent).record) co_await c.ctx.mailboxes.create(c.actor(), parent, "");
   }
