@@ -209,7 +209,7 @@ p(f"`imap_load append` generates {count:,} messages, the same for both servers (
 p("index): realistic headers (Received, From, To, Cc, Subject, Date, Message-ID, replies with")
 p("In-Reply-To/References, some RFC 2047 subjects), 1–20 KB, 70% text/plain, 15% multipart/alternative,")
 p("15% multipart/mixed with a base64 attachment; 95% are APPENDed with \\Seen, some \\Answered or")
-p(f"\\Flagged, each with its Date as INTERNALDATE. {E['IMPORT_CONNECTIONS']} connections with one APPEND")
+p(f"\\Flagged, each with its Date as INTERNALDATE. {E['IMPORT_CONNECTIONS']} connection(s) with one APPEND")
 p("in flight each (LITERAL+); the clock runs from the first connection to the last OK.")
 p("")
 p("| Server | Messages | Seconds | Messages/s | MB/s | Messages/s, first tenth | Messages/s, last tenth | INBOX afterwards (STATUS) | On disk afterwards | Outcome |")
