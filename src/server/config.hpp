@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "delivery/delivery_settings.hpp"
 #include "http/http_settings.hpp"
 #include "imap/server/imap_settings.hpp"
 #include "mail/credentials.hpp"
@@ -26,6 +27,7 @@ struct Config {
   ximss::XimssSettings ximss;
   http::HttpSettings http;
   imap::ImapSettings imap;
+  delivery::DeliverySettings delivery;
 
   std::string tls_certificate;  // empty: DATA/tls/cert.pem, generated when missing
   std::string tls_private_key;

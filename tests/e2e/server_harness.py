@@ -72,6 +72,8 @@ class XimssServer:
         self.https_port = None  # the same over TLS (http.tls_port)
         self.imap_port = None   # IMAP with STARTTLS (imap.port)
         self.imaps_port = None  # IMAPS (imap.tls_port)
+        self.lmtp_port = None   # LMTP (lmtp.port)
+        self.smtp_port = None   # inbound SMTP (smtp.port)
         self.postmaster_password = None
         self.proc = None
         self._clients = []
@@ -89,6 +91,8 @@ class XimssServer:
             self.https_port = int(self.settings.get("http.tls_port") or free_port())
             self.imap_port = int(self.settings.get("imap.port") or free_port())
             self.imaps_port = int(self.settings.get("imap.tls_port") or free_port())
+            self.lmtp_port = int(self.settings.get("lmtp.port") or free_port())
+            self.smtp_port = int(self.settings.get("smtp.port") or free_port())
             if self._spawn():
                 return self
             if "ximss.port" in self.settings or "http.port" in self.settings or "in use" not in self.stderr_text().lower():
@@ -106,7 +110,8 @@ class XimssServer:
     def _spawn(self, first_start=True):
         args = [str(self.binary), "serve", "--data", str(self.data_dir)]
         ports = {"ximss.port": self.port, "http.port": self.http_port, "http.tls_port": self.https_port,
-                 "imap.port": self.imap_port, "imap.tls_port": self.imaps_port}
+                 "imap.port": self.imap_port, "imap.tls_port": self.imaps_port,
+                 "lmtp.port": self.lmtp_port, "smtp.port": self.smtp_port}
         for key, value in {**self.settings, **ports}.items():
             args += ["--set", f"{key}={setting_text(value)}"]
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
