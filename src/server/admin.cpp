@@ -4,7 +4,9 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
+#include "base/error.hpp"
 #include "base/random.hpp"
 #include "base/text.hpp"
 #include "server/common_options.hpp"
@@ -116,6 +118,35 @@ void add_admin_commands(CLI::App& app, CommonOptions& common, std::function<int(
         auto [name, dom] = s.address(passwd_address);
         s.accounts.set_password(name, dom, new_password);
         std::cout << "password of " << name << "@" << dom << " changed\n";
+        return 0;
+      };
+    });
+    // Account settings the user cannot change over XIMSS, such as RulesAllowed.
+    static std::string setting_address, setting_key;
+    static std::optional<std::string> setting_value;
+    auto* setting = account->add_subcommand("setting", "show or set an account setting (such as RulesAllowed)");
+    setting->add_option("address", setting_address, "name@domain")->required();
+    setting->add_option("key", setting_key, "the setting's name")->required();
+    setting->add_option("value", setting_value, "the new value (shows the current one when absent)");
+    add_common(setting, common);
+    setting->callback([&] {
+      action = [&] {
+        AdminStore s(common);
+        auto [name, dom] = s.address(setting_address);
+        auto found = s.accounts.find_account(name, dom);
+        if (!found) throw Failure(ErrorCode::notFound, "no account " + name + "@" + dom);
+        int64_t id = found->id;
+        if (!setting_value) {
+          auto value = s.accounts.setting(id, setting_key);
+          if (!value) {
+            std::cout << setting_key << " is not set\n";
+            return 1;
+          }
+          std::cout << *value << "\n";
+          return 0;
+        }
+        s.accounts.database().write_now([&](store::Repository& repo) { repo.set_account_setting(id, setting_key, *setting_value); });
+        std::cout << setting_key << " of " << name << "@" << dom << " set\n";
         return 0;
       };
     });
