@@ -6,6 +6,7 @@
 #include "base/run_blocking.hpp"
 #include "base/text.hpp"
 #include "base/time_format.hpp"
+#include "delivery/rules/rule_store.hpp"
 #include "formats/xml/xml_value.hpp"
 #include "mail/credentials.hpp"
 #include "ximss/dispatch.hpp"
@@ -124,8 +125,10 @@ awaitable<void> read_status(Request& r) {
   m->open("fileStore").close();
   write_login_mark(m.writer(), "PrevLogin", account.prev_login, zone);
   write_login_mark(m.writer(), "LastFailedLogin", account.last_failed, zone);
-  m->element("RulesAllowed", "No");
-  m->element("SignalRulesAllowed", "No");
+  // One right covers both Rule sets (PROTOCOL.md "Rules").
+  std::string_view rules_allowed = delivery::rules_right_name(delivery::RuleStore(r.ctx.accounts.database()).right(account.id));
+  m->element("RulesAllowed", rules_allowed);
+  m->element("SignalRulesAllowed", rules_allowed);
   m->element("RPOPAllowed", "NO");
   m->element("RSIPAllowed", "NO");
   m->element("PWDAllowed", "YES");
