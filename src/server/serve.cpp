@@ -29,6 +29,8 @@
 #include "store/store.hpp"
 #include "http/http_server.hpp"
 #include "imap/server/connection.hpp"
+#include "delivery/local_delivery.hpp"
+#include "smtp/smtp_connection.hpp"
 #include "mail/quota.hpp"
 #include "ximss/known_values.hpp"
 #include "ximss/listener.hpp"
@@ -88,6 +90,10 @@ int serve(const Config& config) {
   std::optional<http::HttpSessions> http_sessions;
   http::RateLimiter http_limiter(config.http.request_rate, config.http.request_burst);
   std::optional<http::HttpContext> http_ctx;
+  // Mail in (LMTP, SMTP) goes through local delivery: rules, then the store. The Rules and the
+  // outbound queue are connected where they are created; until then delivery runs without them.
+  delivery::LocalDelivery local_delivery(accounts, mailboxes, ingest, quota, blocking, host);
+  smtp::SmtpContext smtp_ctx{config.delivery.inbound, local_delivery, host, default_domain, tls.get()};
   asio::io_context io(static_cast<int>(threads));
   auto endpoint = asio::ip::tcp::endpoint(asio::ip::make_address(config.ximss_listen), config.ximss_port);
   ximss::listen_ximss(io, endpoint, ximss_ctx);
@@ -110,6 +116,22 @@ int serve(const Config& config) {
   auto imap_address = asio::ip::make_address(config.imap.listen);
   if (config.imap.port) imap::listen_imap(io, {imap_address, config.imap.port}, imap_ctx, false);
   if (config.imap.tls_port && tls) imap::listen_imap(io, {imap_address, config.imap.tls_port}, imap_ctx, true);
+
+  // Mail in: LMTP from the MTA (TCP and a Unix socket) and SMTP for local recipients.
+  const auto& inbound = config.delivery.inbound;
+  if (inbound.lmtp_port)
+    smtp::listen_smtp_tcp(io, {asio::ip::make_address(inbound.lmtp_listen), inbound.lmtp_port}, smtp_ctx,
+                          smtp::Dialect::lmtp);
+  std::string lmtp_socket;
+  if (inbound.lmtp_socket != "none") {
+    std::filesystem::path path = inbound.lmtp_socket.empty() ? config.data_dir / "lmtp.sock"
+                                                             : std::filesystem::path(inbound.lmtp_socket);
+    path = std::filesystem::absolute(path);
+    if (smtp::listen_lmtp_unix(io, path, smtp_ctx)) lmtp_socket = path.string();
+  }
+  if (inbound.smtp_port)
+    smtp::listen_smtp_tcp(io, {asio::ip::make_address(inbound.smtp_listen), inbound.smtp_port}, smtp_ctx,
+                          smtp::Dialect::smtp);
 
   // Message bodies that nothing references any more (removed mailboxes, a crash between writing
   // a body and committing its message) are collected at start and then every hour.
@@ -149,6 +171,12 @@ int serve(const Config& config) {
             << "ximssd: IMAP on " << config.imap.listen << ":" << config.imap.port
             << (config.imap.tls_port ? ", IMAPS on port " + std::to_string(config.imap.tls_port) : std::string())
             << " (log in as postmaster@" << default_domain << ")\n"
+            << "ximssd: LMTP on "
+            << (inbound.lmtp_port ? inbound.lmtp_listen + ":" + std::to_string(inbound.lmtp_port) : std::string("no port"))
+            << (lmtp_socket.empty() ? std::string() : " and " + lmtp_socket)
+            << "; SMTP (mail for local accounts only) on "
+            << (inbound.smtp_port ? inbound.smtp_listen + ":" + std::to_string(inbound.smtp_port) : std::string("no port"))
+            << (inbound.smtp_port && tls ? " (STARTTLS available)" : "") << "\n"
             << "ximssd: connect a XIMSS client to port " << config.ximss_port << " and log in as postmaster@"
             << default_domain << "\n"
             << "ximssd: ready" << std::endl;
