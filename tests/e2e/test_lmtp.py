@@ -247,3 +247,13 @@ def test_delivery_shows_in_ximss_and_imap_and_wakes_both(server):
     r = x.request("folderBrowse", {"folder": "INBOX"}, body='<index from="0" till="10"/>')
     assert r.ok and r.data[0].findtext("Subject") == "live delivery", r
     i.close()
+
+
+@pytest.mark.server_settings({"smtp.timeout": 1})
+def test_a_silent_client_is_disconnected(server):
+    with SmtpRaw.tcp(server.host, server.lmtp_port) as c:
+        c.ok("LHLO slow")
+        c.ok(f"MAIL FROM:<{SENDER}>")
+        code, lines = c.reply()  # nothing sent: the server speaks first, after smtp.timeout
+        assert code == 421 and lines[0].startswith("4.4.2"), (code, lines)
+        assert c.closed()
