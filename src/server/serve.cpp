@@ -30,6 +30,7 @@
 #include "http/http_server.hpp"
 #include "imap/server/connection.hpp"
 #include "delivery/local_delivery.hpp"
+#include "delivery/rules/rule_engine.hpp"
 #include "smtp/smtp_connection.hpp"
 #include "mail/quota.hpp"
 #include "ximss/known_values.hpp"
@@ -93,6 +94,9 @@ int serve(const Config& config) {
   // Mail in (LMTP, SMTP) goes through local delivery: rules, then the store. The Rules and the
   // outbound queue are connected where they are created; until then delivery runs without them.
   delivery::LocalDelivery local_delivery(accounts, mailboxes, ingest, quota, blocking, host);
+  // The accounts' mailIn Rules, evaluated per recipient on the blocking pool.
+  delivery::RuleEngine rule_engine(db, config.delivery.rules);
+  local_delivery.set_rules(&rule_engine);
   smtp::SmtpContext smtp_ctx{config.delivery.inbound, local_delivery, host, default_domain, tls.get()};
   asio::io_context io(static_cast<int>(threads));
   auto endpoint = asio::ip::tcp::endpoint(asio::ip::make_address(config.ximss_listen), config.ximss_port);

@@ -11,6 +11,8 @@
 
 #include "base/error.hpp"
 #include "delivery/rules/auto_reply_record.hpp"
+#include "delivery/rules/rule_conditions.hpp"
+#include "delivery/rules/rule_engine.hpp"
 #include "delivery/rules/rule_set.hpp"
 #include "delivery/rules/rule_store.hpp"
 #include "delivery/rules/rule_values.hpp"
@@ -458,4 +460,303 @@ TEST_F(RuleStoreTest, AutoReplyClaimIsDurableAndOncePerPeriod) {
   auto stored = store_->reader().account_setting(account_, std::string(kAutoReplySetting));
   ASSERT_TRUE(stored);
   EXPECT_NE(stored->find("1060 joe@example.com"), std::string::npos);
+}
+
+// ---- conditions ------------------------------------------------------------------------------
+
+namespace {
+
+const std::string kMessage =
+    "From: \"Joe Sender\" <joe@remote.example>\r\n"
+    "Sender: list-bounces@lists.example\r\n"
+    "Reply-To: replies@remote.example\r\n"
+    "To: u@example.dom, Ann <ann@example.dom>\r\n"
+    "Cc: team: bob@other.example, carl@other.example;\r\n"
+    "Subject: =?UTF-8?B?0J/RgNC40LLQtdGC?= weekly\r\n"
+    " report\r\n"
+    "Message-ID: <abc123@remote.example>\r\n"
+    "X-Junk: 5 (spam)\r\n"
+    "X-Junk: 2\r\n"
+    "\r\n"
+    "Body text.\r\n";
+
+struct ConditionCase {
+  std::vector<std::string> recipients{"u@example.dom", "v@example.dom"};
+  std::string return_path = "bounce@remote.example";
+  Source source = Source::lmtp;
+  std::string message = kMessage;
+  int date = 20240531, time = 17 * 3600, weekday = 5;  // Friday 17:00
+
+  bool holds(std::string op_code, std::string op, std::string parameter) const {
+    RuleCondition c{std::move(op_code), std::move(op), std::move(parameter)};
+    Rule rule;
+    rule.name = "t";
+    rule.conditions.push_back(c);
+    validate_rule(RuleSetType::mail_in, rule);  // what is evaluated is always validated
+    RuleMessage m(message);
+    ConditionInput in{m, return_path, recipients, source, date, time, weekday};
+    return condition_holds(rule.conditions[0], in);
+  }
+};
+
+}  // namespace
+
+TEST(RulesConditions, AddressFields) {
+  ConditionCase t;
+  EXPECT_TRUE(t.holds("From", "is", "*@remote.example"));
+  EXPECT_TRUE(t.holds("From", "is", "Joe*"));  // the display name form
+  EXPECT_FALSE(t.holds("From", "is", "ann@*"));
+  EXPECT_TRUE(t.holds("From", "is not", "ann@*"));
+  EXPECT_TRUE(t.holds("From", "in", "x@y.z, JOE@remote.example"));
+  EXPECT_FALSE(t.holds("From", "not in", "x@y.z, joe@remote.example"));
+  EXPECT_TRUE(t.holds("Sender", "is", "*-bounces@*"));
+  EXPECT_TRUE(t.holds("Reply-To", "is", "replies@*"));
+  EXPECT_TRUE(t.holds("To", "is", "ann@example.dom"));  // any of the field's addresses
+  EXPECT_TRUE(t.holds("Cc", "is", "carl@*"));           // group members count
+  EXPECT_TRUE(t.holds("Return-Path", "is", "bounce@*"));
+  ConditionCase null_sender;
+  null_sender.return_path = "";
+  EXPECT_FALSE(null_sender.holds("Return-Path", "is", "*"));
+  EXPECT_TRUE(null_sender.holds("Return-Path", "is not", "*"));
+  ConditionCase no_from;
+  no_from.message = "Subject: hi\r\n\r\nx\r\n";
+  EXPECT_FALSE(no_from.holds("From", "is", "*"));
+  EXPECT_TRUE(no_from.holds("From", "is not", "*@x"));  // a missing field meets is not
+}
+
+TEST(RulesConditions, AnyAndEach) {
+  ConditionCase t;
+  EXPECT_TRUE(t.holds("Any To or Cc", "is", "bob@*"));
+  EXPECT_FALSE(t.holds("Each To or Cc", "is", "*@example.dom"));
+  EXPECT_TRUE(t.holds("Each To or Cc", "is", "*@*.*"));
+  EXPECT_TRUE(t.holds("Each To or Cc", "in", "*@example.dom, *@other.example"));
+  EXPECT_TRUE(t.holds("Any To or Cc", "is not", "*@example.dom"));  // bob's address is not
+  EXPECT_FALSE(t.holds("Each To or Cc", "not in", "u@*, ann@*"));
+  EXPECT_TRUE(t.holds("Any Recipient", "is", "v@*"));
+  EXPECT_FALSE(t.holds("Each Recipient", "is", "v@*"));
+  EXPECT_TRUE(t.holds("Each Recipient", "is", "*@example.dom"));
+  EXPECT_TRUE(t.holds("Each Recipient", "not in", "x@*, y@*"));
+}
+
+TEST(RulesConditions, TextFieldsAreDecoded) {
+  ConditionCase t;
+  EXPECT_TRUE(t.holds("Subject", "is", "Привет weekly report"));  // RFC 2047 decoded, unfolded
+  EXPECT_TRUE(t.holds("Subject", "is", "*WEEKLY*"));
+  EXPECT_FALSE(t.holds("Subject", "is", "weekly*"));
+  EXPECT_TRUE(t.holds("Subject", "not in", "a, b"));
+  EXPECT_TRUE(t.holds("Message-ID", "is", "<abc123@*>"));
+  ConditionCase no_subject;
+  no_subject.message = "From: a@b.c\r\n\r\nx\r\n";
+  EXPECT_TRUE(no_subject.holds("Subject", "is", "*"));  // a missing field reads as ""
+}
+
+TEST(RulesConditions, HeaderField) {
+  ConditionCase t;
+  EXPECT_TRUE(t.holds("Header Field", "is", "X-Junk: 5*"));  // the spec's example
+  EXPECT_TRUE(t.holds("Header Field", "is", "x-junk: 2"));   // every field of that name
+  EXPECT_FALSE(t.holds("Header Field", "is", "X-Junk: 9*"));
+  EXPECT_TRUE(t.holds("Header Field", "in", "X-Junk: 7, 8, 2"));
+  EXPECT_TRUE(t.holds("Header Field", "is not", "X-Junk: 9*"));
+  EXPECT_FALSE(t.holds("Header Field", "is", "X-Missing: *"));
+  EXPECT_TRUE(t.holds("Header Field", "is not", "X-Missing: *"));
+}
+
+TEST(RulesConditions, SourceSizeHumanAndClock) {
+  ConditionCase t;
+  EXPECT_TRUE(t.holds("Source", "is not", "authenticated"));
+  EXPECT_TRUE(t.holds("Source", "is", "LMTP"));
+  t.source = Source::authenticated;
+  EXPECT_TRUE(t.holds("Source", "is", "authenticated"));
+  EXPECT_TRUE(t.holds("Source", "in", "SMTP, trusted"));
+  t.source = Source::smtp;
+  EXPECT_TRUE(t.holds("Source", "is", "smtp"));
+  EXPECT_FALSE(t.holds("Source", "is", "trusted"));
+
+  EXPECT_TRUE(t.holds("Message Size", "greater than", "100"));
+  EXPECT_FALSE(t.holds("Message Size", "greater than", "1K"));
+  EXPECT_TRUE(t.holds("Message Size", "less than", "1K"));
+
+  EXPECT_TRUE(t.holds("Human Generated", "", ""));
+  EXPECT_FALSE(t.holds("Human Generated", "is not", ""));
+  for (std::string field : {"Auto-Submitted: auto-replied", "Precedence: bulk", "List-Id: <l.example>"}) {
+    ConditionCase bulk;
+    bulk.message = field + "\r\n" + kMessage;
+    EXPECT_FALSE(bulk.holds("Human Generated", "", "")) << field;
+    EXPECT_TRUE(bulk.holds("Human Generated", "is not", "")) << field;
+  }
+
+  EXPECT_TRUE(t.holds("Current Date", "greater than", "2024-05-30"));
+  EXPECT_FALSE(t.holds("Current Date", "greater than", "2024-05-31"));
+  EXPECT_TRUE(t.holds("Current Date", "less than", "20240601"));
+  EXPECT_TRUE(t.holds("Current Time", "greater than", "09:00"));
+  EXPECT_FALSE(t.holds("Current Time", "less than", "17:00"));
+  EXPECT_TRUE(t.holds("Current Day", "is", "Fri"));
+  EXPECT_TRUE(t.holds("Current Day", "is", "friday"));
+  EXPECT_TRUE(t.holds("Current Day", "not in", "Sat, Sun"));
+  EXPECT_FALSE(t.holds("Current Day", "in", "Sat, Sun"));
+}
+
+// ---- the evaluator -----------------------------------------------------------------------------
+
+namespace {
+
+class RuleEngineTest : public RuleStoreTest {
+ protected:
+  void SetUp() override {
+    RuleStoreTest::SetUp();
+    account_record_ = *store_->reader().find_account_by_id(account_);
+    engine_ = std::make_unique<RuleEngine>(*store_, settings_, [this] { return now_; });
+  }
+  void add(Rule rule) {
+    RuleStore rules(*store_);
+    run([&] { return rules.set(account_, RuleSetType::mail_in, rule); });
+  }
+  RuleOutcome deliver(const std::string& message = kMessage, std::string sender = "joe@remote.example",
+                      Source source = Source::lmtp) {
+    Envelope envelope{std::move(sender), {{"u@example.dom"}}, {}, false};
+    RuleInput input{account_record_, "u@example.dom", envelope, message, source};
+    return engine_->evaluate(input);
+  }
+
+  store::AccountRecord account_record_;
+  RulesSettings settings_{std::chrono::seconds(3600)};
+  int64_t now_ = 1717174800;  // 2024-05-31 17:00:00 UTC, a Friday
+  std::unique_ptr<RuleEngine> engine_;
+};
+
+}  // namespace
+
+TEST_F(RuleEngineTest, NoRulesNoOutcome) {
+  auto out = deliver();
+  EXPECT_TRUE(out.matched.empty());
+  EXPECT_FALSE(out.reject || out.discard || out.message || out.reply);
+}
+
+TEST_F(RuleEngineTest, TheSpecExample) {
+  add(rule_from_xml(kSpecExample));
+  auto out = deliver(kMessage);
+  EXPECT_EQ(out.matched, std::vector<std::string>{"Junk Filter"});
+  EXPECT_EQ(out.store_in, std::vector<std::string>{"Junk"});
+  EXPECT_TRUE(out.discard);
+  // Not from authenticated users.
+  auto authenticated = deliver(kMessage, "joe@remote.example", Source::authenticated);
+  EXPECT_TRUE(authenticated.matched.empty());
+  EXPECT_FALSE(authenticated.discard);
+}
+
+TEST_F(RuleEngineTest, PriorityOrderAllConditionsAndStopProcessing) {
+  add(make_rule("b-second", 5, {{"Subject", "is", "*weekly*"}}, {{"Mark", "Flagged"}, {"Store in", "B"}}));
+  add(make_rule("a-first", 5, {{"Subject", "is", "*weekly*"}}, {{"Mark", "Seen"}, {"Store in", "A"}}));
+  add(make_rule("top", 9, {{"From", "is", "joe@*"}, {"Subject", "is", "*nothing*"}}, {{"Discard", ""}}));
+  add(make_rule("inactive", 0, {}, {{"Discard", ""}}));
+  add(make_rule("last", 1, {}, {{"Store in", "Last"}}));
+  auto out = deliver();
+  EXPECT_EQ(out.matched, (std::vector<std::string>{"a-first", "b-second", "last"}));  // "top" needs both conditions
+  EXPECT_EQ(out.store_in, (std::vector<std::string>{"A", "B", "Last"}));
+  EXPECT_EQ(out.flags, (std::vector<std::string>{"Seen", "Flagged"}));
+  EXPECT_FALSE(out.discard);
+
+  add(make_rule("b-second", 5, {{"Subject", "is", "*weekly*"}},
+                {{"Mark", "Flagged"}, {"Stop Processing", ""}, {"Store in", "Never"}}));
+  out = deliver();
+  EXPECT_EQ(out.matched, (std::vector<std::string>{"a-first", "b-second"}));
+  EXPECT_EQ(out.store_in, (std::vector<std::string>{"A"}));  // nothing after Stop Processing
+}
+
+TEST_F(RuleEngineTest, MessageEditsAndMarks) {
+  add(make_rule("edit", 5, {},
+                {{"Add Header", "X-Filtered: by rules"}, {"Tag Subject", "[weekly]"}, {"Mark", "Seen,Label2"}}));
+  add(make_rule("again", 4, {}, {{"Tag Subject", "[list]"}, {"Add Header", "X-Note: Grüße"}}));
+  auto out = deliver("From: a@b.example\r\nSubject: Hello\r\n\r\nbody\r\n");
+  ASSERT_TRUE(out.message);
+  EXPECT_EQ(*out.message,
+            "X-Note: =?UTF-8?B?R3LDvMOfZQ==?=\r\nX-Filtered: by rules\r\nFrom: a@b.example\r\n"
+            "Subject: [list] [weekly] Hello\r\n\r\nbody\r\n");
+  EXPECT_EQ(out.flags, (std::vector<std::string>{"Seen", "$Label2"}));
+  // The tag is not added twice, and a message without Subject gets one.
+  add(make_rule("edit", 5, {}, {{"Tag Subject", "[weekly]"}}));
+  add(make_rule("again", 4, {}, {{"Tag Subject", "[WEEKLY]"}}));
+  out = deliver("From: a@b.example\r\n\r\nbody\r\n");
+  ASSERT_TRUE(out.message);
+  EXPECT_EQ(*out.message, "Subject: [weekly]\r\nFrom: a@b.example\r\n\r\nbody\r\n");
+}
+
+TEST_F(RuleEngineTest, RejectEndsEvaluationAndSendsNothing) {
+  add(make_rule("reply", 9, {}, {{"Reply with", "away"}, {"Redirect to", "x@y.example"}}));
+  add(make_rule("reject", 5, {{"Subject", "is", "*weekly*"}}, {{"Reject with", "no weekly reports"}}));
+  add(make_rule("later", 1, {}, {{"Store in", "Later"}}));
+  auto out = deliver();
+  EXPECT_EQ(out.reject, "no weekly reports");
+  EXPECT_EQ(out.matched, (std::vector<std::string>{"reply", "reject"}));
+  EXPECT_TRUE(out.redirect_to.empty());
+  EXPECT_FALSE(out.reply);
+  EXPECT_TRUE(out.store_in.empty());
+  // The reply that was not sent does not count against the period.
+  add(make_rule("reject", 5, {{"Subject", "is", "nothing"}}, {{"Reject with", ""}}));
+  out = deliver();
+  EXPECT_TRUE(out.reply);
+  add(make_rule("reject", 5, {}, {{"Reject with", ""}}));
+  EXPECT_EQ(deliver().reject, "delivery refused by the recipient's Rules");  // the default text
+}
+
+TEST_F(RuleEngineTest, CopiesToOtherAddresses) {
+  add(make_rule("copies", 5, {},
+                {{"Mirror to", "m@x.example"}, {"Redirect to", "r@x.example, u@example.dom"},
+                 {"Forward to", "f@x.example,f2@x.example"}, {"Discard", ""}}));
+  auto out = deliver();
+  EXPECT_EQ(out.mirror_to, std::vector<std::string>{"m@x.example"});
+  EXPECT_EQ(out.redirect_to, std::vector<std::string>{"r@x.example"});  // never back to the recipient
+  EXPECT_EQ(out.forward_to, (std::vector<std::string>{"f@x.example", "f2@x.example"}));
+  EXPECT_TRUE(out.discard);
+}
+
+TEST_F(RuleEngineTest, AutomaticReplyOncePerSenderPerPeriod) {
+  add(make_rule("vacation", 5, {}, {{"Reply with", "I am away."}}));
+  auto out = deliver();
+  ASSERT_TRUE(out.reply);
+  EXPECT_EQ(out.reply->to, std::vector<std::string>{"replies@remote.example"});  // Reply-To first
+  EXPECT_EQ(out.reply->text, "I am away.");
+  now_ += 1800;
+  EXPECT_FALSE(deliver().reply);  // the same sender within the period
+  std::string other = "From: other@remote.example\r\nSubject: x\r\n\r\nx\r\n";
+  auto other_out = deliver(other, "other@remote.example");
+  ASSERT_TRUE(other_out.reply);
+  EXPECT_EQ(other_out.reply->to, std::vector<std::string>{"other@remote.example"});  // From without Reply-To
+  now_ += 1800;
+  EXPECT_TRUE(deliver().reply);  // the period has passed
+}
+
+TEST_F(RuleEngineTest, NoAutomaticReplyToBulkNullSenderOrOurselves) {
+  add(make_rule("vacation", 5, {}, {{"Reply with", "away"}}));
+  EXPECT_FALSE(deliver(kMessage, "").reply);  // a bounce
+  EXPECT_FALSE(deliver("Auto-Submitted: auto-replied\r\n" + kMessage).reply);
+  EXPECT_FALSE(deliver("Precedence: list\r\n" + kMessage).reply);
+  EXPECT_FALSE(deliver("List-Unsubscribe: <mailto:x@y>\r\n" + kMessage).reply);
+  EXPECT_FALSE(deliver("From: u@example.dom\r\nSubject: note to self\r\n\r\nx\r\n", "u@example.dom").reply);
+  // None of these used up the sender's reply.
+  EXPECT_TRUE(deliver().reply);
+}
+
+TEST_F(RuleEngineTest, ReplyToAll) {
+  add(make_rule("all", 5, {}, {{"Reply to All with", "noted"}}));
+  auto out = deliver();
+  ASSERT_TRUE(out.reply);
+  EXPECT_EQ(out.reply->to, (std::vector<std::string>{"replies@remote.example", "ann@example.dom", "bob@other.example",
+                                                     "carl@other.example"}));  // not u@example.dom itself
+}
+
+TEST_F(RuleEngineTest, ClockConditionsUseTheAccountsTimeZone) {
+  add(make_rule("evening", 5, {{"Current Time", "greater than", "18:00"}}, {{"Mark", "Flagged"}}));
+  EXPECT_TRUE(deliver().matched.empty());  // 17:00 UTC
+  write([&](store::Repository& r) { r.set_account_setting(account_, "TimeZone", "Europe/Berlin"); });
+  EXPECT_EQ(deliver().matched, std::vector<std::string>{"evening"});  // 19:00 in Berlin
+}
+
+TEST_F(RuleEngineTest, AStoredRuleThatDoesNotValidateIsSkipped) {
+  write([&](store::Repository& r) {
+    r.set_account_setting(account_, "Rules.mailIn",
+                          "<rules><rule name='bad' priority='9'><action opCode='Explode'/></rule>"
+                          "<rule name='good' priority='1'><action opCode='Mark'>Seen</action></rule></rules>");
+  });
+  EXPECT_EQ(deliver().matched, std::vector<std::string>{"good"});
 }
