@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "base/log.hpp"
+#include "delivery/queue/mail_queue.hpp"
 #include "mail/account_service.hpp"
 #include "base/run_blocking.hpp"
 #include "mail/login_throttle.hpp"
@@ -109,6 +110,20 @@ int serve(const Config& config) {
   http::listen_http(io, {http_address, config.http.port}, *http_ctx, nullptr);
   if (config.http.tls_port && tls) http::listen_http(io, {http_address, config.http.tls_port}, *http_ctx, tls.get());
   http_sessions->start_sweeper();
+
+  // The outbound queue (DATA/queue): messages submitted over XIMSS, delivery-status
+  // notifications. Declared after the io_context: it is gone before the context's destructor
+  // destroys the coroutine frames that refer to it, and they only hold references.
+  delivery::MailQueueOptions queue_options;
+  queue_options.settings = config.delivery.queue;
+  queue_options.dir = config.data_dir / "queue";
+  queue_options.host_name = host;
+  queue_options.postmaster = "postmaster@" + default_domain;
+  queue_options.is_local_domain = [&accounts](std::string_view domain) { return accounts.find_domain(domain).has_value(); };
+  delivery::MailQueue queue(io, blocking, std::move(queue_options));
+  queue.start();
+  ximss_ctx.submitter = &queue;
+  ximss_ctx.host_name = host;
 
   // IMAP, and IMAPS with the same certificate.
   // The cleartext rules are the server's (auth.*), the same for every protocol.

@@ -16,6 +16,7 @@
 #include "mail/message_ingest.hpp"
 #include "mail/message_service.hpp"
 #include "mail/sasl.hpp"
+#include "delivery/envelope.hpp"
 #include "ximss/session.hpp"
 
 namespace ximssd::ximss {
@@ -48,6 +49,9 @@ struct XimssContext {
   const KnownValues& known_values;
   boost::asio::thread_pool& blocking;
   boost::asio::ssl::context* tls = nullptr;  // null when TLS is not configured
+  // The outbound queue (messageSubmit, messageRedirect, ...); null: sending is unavailable.
+  delivery::MessageSubmitter* submitter = nullptr;
+  std::string host_name = "localhost";  // this server's name, for generated messages
 };
 
 // Per-connection state shared by the transport and the handlers.

@@ -13,7 +13,7 @@ const std::unordered_map<std::string_view, const Operation*>& operation_table() 
   static const auto table = [] {
     std::unordered_map<std::string_view, const Operation*> t;
     for (auto area : {prelogin_operations(), login_operations(), session_operations(), mailbox_operations(),
-                      message_operations(), folder_operations(), rule_operations()})
+                      message_operations(), folder_operations(), rule_operations(), submit_operations()})
       for (const auto& op : area) t.emplace(op.name, &op);
     return t;
   }();

@@ -33,6 +33,7 @@ std::span<const Operation> mailbox_operations();
 std::span<const Operation> message_operations();
 std::span<const Operation> folder_operations();
 std::span<const Operation> rule_operations();
+std::span<const Operation> submit_operations();
 
 const Operation* find_operation(std::string_view name);
 
