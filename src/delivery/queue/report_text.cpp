@@ -25,14 +25,15 @@ std::optional<std::string> header_field(std::string_view header, std::string_vie
     size_t colon = line.find(':');
     if (colon != std::string_view::npos && line[0] != ' ' && line[0] != '\t' &&
         iequals(trim_whitespace(line.substr(0, colon)), name)) {
-      std::string value(line.substr(colon + 1));
+      auto without_cr = [](std::string_view l) { return l.ends_with('\r') ? l.substr(0, l.size() - 1) : l; };
+      std::string value(without_cr(line.substr(colon + 1)));
       // Folded continuation lines.
       size_t next = eol + 1;
       while (next < header.size() && (header[next] == ' ' || header[next] == '\t')) {
         size_t e = header.find('\n', next);
         if (e == std::string_view::npos) e = header.size();
         value += ' ';
-        value += header.substr(next, e - next);
+        value += without_cr(header.substr(next, e - next));
         next = e + 1;
       }
       return one_line(trim_whitespace(value));
