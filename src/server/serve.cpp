@@ -120,7 +120,9 @@ int serve(const Config& config) {
   queue_options.host_name = host;
   queue_options.postmaster = "postmaster@" + default_domain;
   queue_options.is_local_domain = [&accounts](std::string_view domain) { return accounts.find_domain(domain).has_value(); };
-  delivery::MailQueue queue(io, blocking, std::move(queue_options));
+  delivery::MailQueue queue(io, blocking, std::move(queue_options), &local_delivery);
+  // Copies the Rules send (redirects, automatic replies) leave through the queue too.
+  local_delivery.set_submitter(&queue);
   queue.start();
   ximss_ctx.submitter = &queue;
   ximss_ctx.host_name = host;

@@ -1,5 +1,6 @@
 """messageSubmit (C-messages.md section 2): the message is composed, queued durably and handed
-to the relay (a real SMTP server, aiosmtpd); a copy goes to targetMailbox."""
+to the relay (a real SMTP server, aiosmtpd); a copy goes to targetMailbox. Failures come back to
+the sender as delivery-status notifications; local recipients get the message in their INBOX."""
 
 import email
 import email.policy
@@ -104,6 +105,42 @@ def test_a_message_without_recipients_or_with_a_bad_address_is_refused(server, s
     assert sink.quiet_for(1) == []
 
 
+def test_a_refused_recipient_comes_back_as_a_delivery_status_notification(server, sink):
+    mary = server.login(USER, PASSWORD)
+    submit(mary, email_xml(to=("susan@remote.test", "refused@remote.test"), subject="Refusal test"))
+    [msg] = sink.wait_for(1)
+    assert msg.rcpt_tos == ["susan@remote.test"]
+    # The DSN goes to Mary (a local account) with the null sender.
+    dsns = wait_inbox(server, 1)
+    report = email.message_from_bytes(dsns[0], policy=email.policy.default)
+    assert report.get_content_type() == "multipart/report"
+    assert report.get_param("report-type") == "delivery-status"
+    status = next(p for p in report.walk() if p.get_content_type() == "message/delivery-status")
+    text = status.as_string()
+    assert "Final-Recipient: rfc822; refused@remote.test" in text
+    assert "Action: failed" in text and "Status: 5.1.1" in text
+    assert "susan@remote.test" not in text  # delivered, and no NOTIFY=SUCCESS asked
+    assert any(p.get_content_type() == "text/rfc822-headers" for p in report.walk())
+
+
+def wait_inbox(server, count, user=USER, password=PASSWORD, timeout=20):
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        messages = fetch_all(server, "INBOX", user, password) if inbox_count(server, user, password) else []
+        if len(messages) >= count or time.monotonic() > deadline:
+            assert len(messages) >= count, f"INBOX has {len(messages)} messages, expected {count}"
+            return messages
+        time.sleep(0.2)
+
+
+def inbox_count(server, user, password):
+    imap = server.imap(user, password)
+    typ, data = imap.status("INBOX", "(MESSAGES)")
+    imap.logout()
+    return int(data[0].split(b"MESSAGES ")[1].rstrip(b")"))
+
+
 def test_a_relay_that_is_down_is_retried_until_it_takes_the_message(start_server):
     down = SmtpSink()  # a port nobody listens on yet
     s = start_server(relay_settings(down.port))
@@ -119,3 +156,21 @@ def test_a_relay_that_is_down_is_retried_until_it_takes_the_message(start_server
         assert b"Subject: Retried" in msg.header
     finally:
         down.stop()
+
+
+def test_local_recipients_get_the_message_in_their_inbox_and_a_success_notice_when_asked(server, sink):
+    server.add_account("bob@example.dom", "bob-pw-1")
+    mary = server.login(USER, PASSWORD)
+    submit(mary, email_xml(to=("bob@example.dom", "susan@remote.test"), subject="Local and remote"), useDSN="yes")
+    [msg] = sink.wait_for(1)
+    assert msg.rcpt_tos == ["susan@remote.test"]
+    [stored] = wait_inbox(server, 1, "bob@example.dom", "bob-pw-1")
+    assert b"Subject: Local and remote" in stored
+    # useDSN="yes": Mary hears of both deliveries (the local one at local delivery).
+    [dsn] = wait_inbox(server, 1)
+    report = email.message_from_bytes(dsn, policy=email.policy.default)
+    status = next(p for p in report.walk() if p.get_content_type() == "message/delivery-status").as_string()
+    assert "Final-Recipient: rfc822; bob@example.dom" in status
+    assert "Final-Recipient: rfc822; susan@remote.test" in status
+    assert status.count("Action: delivered") == 2 and "Action: failed" not in status
+    assert "Success" in report["Subject"]

@@ -1,6 +1,7 @@
 #include "delivery/queue/dsn.hpp"
 
 #include "base/random.hpp"
+#include "delivery/local_delivery.hpp"
 #include "delivery/queue/report_text.hpp"
 
 namespace ximssd::delivery {

@@ -1,7 +1,5 @@
 #include "delivery/queue/report_text.hpp"
 
-#include <ctime>
-
 #include "base/random.hpp"
 #include "base/text.hpp"
 
@@ -41,15 +39,6 @@ std::optional<std::string> header_field(std::string_view header, std::string_vie
     pos = eol + 1;
   }
   return std::nullopt;
-}
-
-std::string rfc5322_date(int64_t epoch_seconds) {
-  std::time_t t = static_cast<std::time_t>(epoch_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[64];
-  std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  return buffer;
 }
 
 std::string first_address(std::string_view value) {

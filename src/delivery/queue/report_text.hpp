@@ -1,5 +1,6 @@
 // Small pieces shared by the reports the server writes (delivery-status and disposition
-// notifications): header fields of the original message, RFC 5322 dates, MIME boundaries.
+// notifications): header fields of the original message, MIME boundaries. (RFC 5322 dates:
+// rfc5322_date in local_delivery.hpp.)
 #pragma once
 
 #include <cstdint>
@@ -13,8 +14,6 @@ namespace ximssd::delivery {
 std::string_view header_of(std::string_view message);
 // The unfolded value of the first field `name` (case-insensitive) in `header`, trimmed.
 std::optional<std::string> header_field(std::string_view header, std::string_view name);
-// "Tue, 1 Jul 2003 10:52:37 +0000"
-std::string rfc5322_date(int64_t epoch_seconds);
 // The addr-spec inside "Name <a@b>" or a bare "a@b" (the first address of a list).
 std::string first_address(std::string_view field_value);
 // `text` with CR and LF replaced by spaces: safe inside a header field.
