@@ -39,6 +39,9 @@ boost::asio::awaitable<HttpResponse> handle_session_url(HttpContext& ctx, const 
                                                         const RequestTarget& target,
                                                         std::shared_ptr<ximss::Session> session,
                                                         const std::vector<std::string>& rest);
+// /PasswordReset: the page the recoverPassword mail links to (GET: the form; POST: the new password).
+boost::asio::awaitable<HttpResponse> handle_password_reset(HttpContext& ctx, const HttpRequest& request,
+                                                           const RequestTarget& target);
 HttpResponse serve_static_file(const HttpRequest& request, std::string_view name);
 
 }  // namespace ximssd::http

@@ -12,6 +12,9 @@ struct HttpSettings {
   std::string listen = "0.0.0.0";
   uint16_t port = 8100;
   uint16_t tls_port = 9100;  // 0: no HTTPS listener
+  // How users reach this server's web pages (links in mail, e.g. password reset); empty:
+  // http://<host name>:<port>.
+  std::string public_url;
   size_t max_header_size = 16 * 1024;
   size_t max_body_size = 1 << 20;      // XIMSS request bodies
   size_t max_upload_size = 64 << 20;   // UPLOAD bodies

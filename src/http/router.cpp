@@ -42,6 +42,8 @@ boost::asio::awaitable<HttpResponse> handle_request(HttpContext& ctx, const Http
     co_return co_await handle_login(ctx, request, *target, peer);
   }
 
+  if (first == "PasswordReset" && segments->size() == 1) co_return co_await handle_password_reset(ctx, request, *target);
+
   if (first == "Session") {
     if (segments->size() < 2) co_return session_gone(request);
     auto session = ctx.ximss.sessions.find((*segments)[1]);

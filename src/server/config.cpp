@@ -73,6 +73,8 @@ const std::map<std::string, Key>& keys() {
                        [](Config& c, const toml::node& n) { c.http.listen = as<std::string>(n, "http.listen"); }}},
       {"http.port", {"XIMSS over HTTP port (8100)",
                      [](Config& c, const toml::node& n) { c.http.port = as<uint16_t>(n, "http.port"); }}},
+      {"http.public_url", {"base URL of the web pages in mails (password reset); empty = http://<host>:<http.port> ()",
+                           [](Config& c, const toml::node& n) { c.http.public_url = as<std::string>(n, "http.public_url"); }}},
       {"http.tls_port", {"XIMSS over HTTPS port, 0 = none (9100)",
                          [](Config& c, const toml::node& n) { c.http.tls_port = as<uint16_t>(n, "http.tls_port"); }}},
       {"http.max_header_size", {"largest request header in bytes (16384)",

@@ -126,6 +126,14 @@ int serve(const Config& config) {
   queue.start();
   ximss_ctx.submitter = &queue;
   ximss_ctx.host_name = host;
+  // recoverPassword mails a link to the password-reset page of the HTTP server.
+  mail::PasswordReset password_reset(accounts);
+  ximss_ctx.password_reset = &password_reset;
+  std::string public_url = config.http.public_url.empty()
+                               ? "http://" + host + ":" + std::to_string(config.http.port)
+                               : config.http.public_url;
+  while (public_url.ends_with('/')) public_url.pop_back();
+  ximss_ctx.password_reset_url = public_url + "/PasswordReset";
 
   // IMAP, and IMAPS with the same certificate.
   // The cleartext rules are the server's (auth.*), the same for every protocol.

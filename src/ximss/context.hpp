@@ -13,6 +13,7 @@
 #include "mail/login_nonces.hpp"
 #include "mail/login_throttle.hpp"
 #include "mail/mailbox_service.hpp"
+#include "mail/password_reset.hpp"
 #include "mail/message_ingest.hpp"
 #include "mail/message_service.hpp"
 #include "mail/sasl.hpp"
@@ -52,6 +53,10 @@ struct XimssContext {
   // The outbound queue (messageSubmit, messageRedirect, ...); null: sending is unavailable.
   delivery::MessageSubmitter* submitter = nullptr;
   std::string host_name = "localhost";  // this server's name, for generated messages
+  // recoverPassword: the tokens, and the URL of the page that takes them (the HTTP server's).
+  mail::PasswordReset* password_reset = nullptr;
+  std::string password_reset_url;
+  std::chrono::milliseconds recover_delay{1000};  // recoverPassword answers after this
 };
 
 // Per-connection state shared by the transport and the handlers.

@@ -1,5 +1,7 @@
 // Operations available before login: listFeatures, readStrings, starttls, recoverPassword,
 // signup, plus noop and bye which work at any time.
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <spdlog/spdlog.h>
@@ -7,6 +9,7 @@
 #include "base/random.hpp"
 #include "base/text.hpp"
 #include "base/time_format.hpp"
+#include "delivery/queue/password_reset_mail.hpp"
 #include "ximss/dispatch.hpp"
 #include "ximss/ops/common.hpp"
 #include "ximss/strings_dictionary.hpp"
@@ -65,10 +68,44 @@ awaitable<void> starttls(Request& r) {
   co_return;
 }
 
+// Mails a one-time password-reset link to the account's recovery address, when the account
+// exists, has one, and got no link in the last minute. Nothing else happens otherwise.
+awaitable<void> send_reset_link(Request& r, const std::string& name, const std::string& domain) {
+  auto account = r.ctx.accounts.find_account(name, domain);
+  if (!account || account->recovery_email.empty()) co_return;
+  if (r.ctx.password_reset->recently_issued(account->id)) co_return;
+  std::string token = co_await r.ctx.password_reset->issue(account->id);
+  delivery::PasswordResetMail mail{"postmaster@" + account->domain, account->recovery_email, account->address(),
+                                   r.ctx.password_reset_url + "?token=" + token, r.ctx.host_name, now_epoch_seconds()};
+  // Sent with the null reverse-path: a bounce of it helps nobody.
+  delivery::Envelope envelope;
+  envelope.recipients.push_back(delivery::Recipient{account->recovery_email, false, false, {}});
+  std::string id = co_await r.ctx.submitter->submit(std::move(envelope), delivery::build_password_reset_mail(mail),
+                                                     delivery::Source::generated);
+  spdlog::info("ximss: password reset link for {} sent to {} ({}) at the request of {}", account->address(),
+               account->recovery_email, id, r.conn.peer_ip);
+}
+
+// The response is the same whether or not the account exists or has a recovery address, and
+// comes after the same delay (recover_delay from the request's start), so that the operation
+// cannot be used to learn which accounts exist (docs/SECURITY.md).
 awaitable<void> recover_password(Request& r) {
-  ops::target_domain(r);
-  r.required("userName");
-  throw Failure(ErrorCode::unavailable, "mail delivery is not configured");
+  auto started = std::chrono::steady_clock::now();
+  std::string domain = ops::target_domain(r);
+  auto [name, at_domain] = split_address(r.required("userName"));
+  if (!at_domain.empty()) domain = at_domain;
+  if (!r.ctx.submitter || !r.ctx.password_reset)
+    throw Failure(ErrorCode::unavailable, "mail sending is not configured on this server");
+  std::string error;
+  try {
+    co_await send_reset_link(r, name, domain);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (!error.empty()) spdlog::error("ximss: recoverPassword for {}@{} failed: {}", name, domain, error);
+  boost::asio::steady_timer delay(co_await boost::asio::this_coro::executor);
+  delay.expires_at(started + r.ctx.recover_delay);
+  co_await delay.async_wait(boost::asio::use_awaitable);
 }
 
 awaitable<void> signup(Request& r) {

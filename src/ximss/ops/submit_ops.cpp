@@ -10,9 +10,12 @@
 
 #include "base/text.hpp"
 #include "base/time_format.hpp"
+#include "delivery/outgoing_messages.hpp"
+#include "delivery/queue/mdn.hpp"
 #include "delivery/queue/report_text.hpp"
 #include "mail/message_flags.hpp"
 #include "mime/compose.hpp"
+#include "mime/embedded_message.hpp"
 #include "mime/viewer_fields.hpp"
 #include "ximss/dispatch.hpp"
 #include "ximss/ops/common.hpp"
@@ -128,8 +131,107 @@ awaitable<void> message_submit(Request& r) {
   }
 }
 
+// The stored message a request names (folder, UID, and an optional partID of an enclosed
+// message), as text.
+std::string stored_message(Request& r, const mail::FolderView& view, int64_t uid) {
+  std::string text = r.ctx.messages.message_text(r.ctx.messages.message(ops::actor_of(r), view, uid));
+  if (!r.has_attr("partID")) return text;
+  std::string part(r.attr("partID"));
+  auto inner = mime::embedded_message(text, part);
+  if (!inner) throw Failure(ErrorCode::notFound, "part " + part + " of message " + std::to_string(uid) + " is not a message");
+  return std::move(*inner);
+}
+
+// The To elements of messageRedirect and messageForward.
+std::vector<std::string> to_elements(Request& r) {
+  std::vector<std::string> list;
+  std::set<std::string> seen;
+  for (auto node : r.element.children("To")) {
+    std::string address = element_address(node.text().get());
+    if (address.empty()) throw Failure(ErrorCode::badRequest, "an empty To element");
+    add_recipient(list, seen, std::move(address));
+  }
+  if (list.empty()) throw Failure(ErrorCode::badRequest, std::string(r.name()) + " needs at least one To element");
+  return list;
+}
+
+delivery::MessageAuthor author(Request& r) {
+  const auto& account = r.session().account();
+  return delivery::MessageAuthor{account.address(), account.real_name};
+}
+
+delivery::MakeOptions make_options(Request& r) { return delivery::MakeOptions{r.ctx.host_name, now_epoch_seconds()}; }
+
+// Sends `message` from the session's account to `recipients`, then (markRedirected) flags the
+// original Redirected. markRedirected defaults to yes for a whole message, no for a part.
+awaitable<void> send_on(Request& r, mail::FolderView& view, int64_t uid, std::vector<std::string> recipients,
+                        std::string message) {
+  auto& queue = submitter(r);
+  delivery::Envelope envelope;
+  envelope.mail_from = r.session().account().address();
+  for (auto& address : recipients) envelope.recipients.push_back(delivery::Recipient{address, false, true, {}});
+  std::string id = co_await queue.submit(std::move(envelope), std::move(message), delivery::Source::authenticated);
+  spdlog::info("ximss: {} {} message {} as {}", r.session().account().address(), r.name(), uid, id);
+  bool mark = r.has_attr("markRedirected") ? is_yes(r.attr("markRedirected")) : !r.has_attr("partID");
+  // (A named vector: GCC 12 rejects a braced list in a co_await's arguments.)
+  std::vector<int64_t> uids(1, uid);
+  if (mark) co_await r.ctx.messages.mark(ops::actor_of(r), view, std::move(uids), mail::kRedirected, 0);
+}
+
+awaitable<void> message_redirect(Request& r) {
+  submitter(r);
+  auto& view = ops::folder_view(r);
+  int64_t uid = ops::number_attr(r, "UID");
+  auto recipients = to_elements(r);
+  std::string original = stored_message(r, view, uid);
+  // Mirrored: the bytes as they are. Otherwise the Resent-* fields of RFC 5322 section 3.6.6 say
+  // who sent it on, and to whom; To and Cc stay the original's.
+  std::string message = is_yes(r.attr("mirror")) ? std::move(original)
+                                                 : delivery::redirect_message(original, author(r), recipients, make_options(r));
+  co_await send_on(r, view, uid, std::move(recipients), std::move(message));
+}
+
+awaitable<void> message_forward(Request& r) {
+  submitter(r);
+  auto& view = ops::folder_view(r);
+  int64_t uid = ops::number_attr(r, "UID");
+  if (r.has_attr("mirror")) throw Failure(ErrorCode::badRequest, "messageForward has no mirror (messageRedirect has)");
+  auto recipients = to_elements(r);
+  std::string original = stored_message(r, view, uid);
+  std::string message = delivery::forward_message(original, author(r), recipients, make_options(r));
+  co_await send_on(r, view, uid, std::move(recipients), std::move(message));
+}
+
+awaitable<void> message_confirm(Request& r) {
+  auto& queue = submitter(r);
+  auto& view = ops::folder_view(r);
+  int64_t uid = ops::number_attr(r, "UID");
+  std::string_view type = r.required("type");
+  if (type != "auto" && type != "manual") throw Failure(ErrorCode::badRequest, "type must be auto or manual");
+  auto actor = ops::actor_of(r);
+  auto record = r.ctx.messages.message(actor, view, uid);
+  if (record.flags & mail::kMdnSent)
+    throw Failure(ErrorCode::alreadyExists, "a disposition notification was already sent for message " + std::to_string(uid));
+  std::string original = r.ctx.messages.message_text(record);
+  auto to = delivery::disposition_notification_to(original);
+  if (!to) throw Failure(ErrorCode::notFound, "message " + std::to_string(uid) + " asks for no disposition notification (no Disposition-Notification-To)");
+  const auto& account = r.session().account();
+  delivery::MdnInput input{r.ctx.host_name, account.address(), account.real_name, type == "auto", now_epoch_seconds()};
+  // RFC 8098 section 3: an MDN goes with the null reverse-path, so that nothing answers it.
+  delivery::Envelope envelope;
+  envelope.recipients.push_back(delivery::Recipient{*to, false, false, {}});
+  std::string id = co_await queue.submit(std::move(envelope), delivery::build_mdn(input, original, *to),
+                                         delivery::Source::authenticated);
+  spdlog::info("ximss: {} confirmed message {} to <{}> as {}", account.address(), uid, *to, id);
+  std::vector<int64_t> uids(1, uid);
+  co_await r.ctx.messages.mark(actor, view, std::move(uids), mail::kMdnSent, 0);
+}
+
 const Operation kOperations[] = {
     {"messageSubmit", message_submit, Access::in_session},
+    {"messageRedirect", message_redirect, Access::in_session},
+    {"messageForward", message_forward, Access::in_session},
+    {"messageConfirm", message_confirm, Access::in_session},
 };
 
 }  // namespace
