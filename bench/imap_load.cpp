@@ -437,44 +437,6 @@ Message make_message(uint64_t seed, uint64_t index, bool small = false) {
 // ---------------------------------------------------------------------------------------------
 // The server's process tree (ximssd: one process; Dovecot: the master and its children).
 
-struct ProcInfo {
-  long pid, ppid;
-};
-
-std::vector<long> process_tree(long root) {
-  std::vector<ProcInfo> all;
-  if (DIR* d = opendir("/proc")) {
-    while (dirent* e = readdir(d)) {
-      long pid = 0;
-      auto [p, ec] = std::from_chars(e->d_name, e->d_name + std::strlen(e->d_name), pid);
-      if (ec != std::errc() || *p != '\0') continue;
-      std::ifstream f(std::string("/proc/") + e->d_name + "/stat");
-      std::string line;
-      if (!std::getline(f, line)) continue;
-      auto rp = line.rfind(')');
-      if (rp == std::string::npos) continue;
-      long ppid = 0;
-      if (std::sscanf(line.c_str() + rp + 1, " %*c %ld", &ppid) != 1) continue;
-      all.push_back({pid, ppid});
-    }
-    closedir(d);
-  }
-  std::unordered_map<long, std::vector<long>> children;
-  for (auto& pi : all) children[pi.ppid].push_back(pi.pid);
-  std::vector<long> out{root}, stack{root};
-  while (!stack.empty()) {
-    long p = stack.back();
-    stack.pop_back();
-    auto it = children.find(p);
-    if (it == children.end()) continue;
-    for (long c : it->second) {
-      out.push_back(c);
-      stack.push_back(c);
-    }
-  }
-  return out;
-}
-
 // Reads "Name:   123 kB" from a /proc file; -1 if absent.
 long proc_kib(const std::string& path, const char* name) {
   std::ifstream f(path);
@@ -505,18 +467,6 @@ TreeMemory tree_memory(long root) {
   return m;
 }
 
-double tree_cpu_seconds(long root) {
-  double sum = 0;
-  bool any = false;
-  for (long pid : process_tree(root)) {
-    double s = read_cpu_seconds(pid);
-    if (s >= 0) {
-      sum += s;
-      any = true;
-    }
-  }
-  return any ? sum : -1;
-}
 
 long mem_available_kib() { return proc_kib("/proc/meminfo", "MemAvailable"); }
 

@@ -198,13 +198,13 @@ int main(int argc, char** argv) {
     });
   }
   while (ready.load() < o.connections) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  double cpu0 = o.server_pid ? load::read_cpu_seconds(o.server_pid) : -1;
+  double cpu0 = o.server_pid ? load::tree_cpu_seconds(o.server_pid) : -1;
   double self0 = load::self_cpu_seconds();
   auto t0 = Clock::now();
   go.store(true);
   for (auto& t : threads) t.join();
   double elapsed = load::seconds_since(t0);
-  double cpu1 = o.server_pid ? load::read_cpu_seconds(o.server_pid) : -1;
+  double cpu1 = o.server_pid ? load::tree_cpu_seconds(o.server_pid) : -1;
 
   std::vector<double> all;
   uint64_t errors = 0;

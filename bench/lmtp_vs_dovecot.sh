@@ -7,7 +7,7 @@
 #      directory (protocols = lmtp, an LMTP inet listener on a free port, maildir; never the
 #      system's configuration), ximssd from a scratch data directory; each has bench@example.dom;
 #   2. for 1 and 20 concurrent LMTP connections (BENCH_LMTP_CLIENTS), delivers BENCH_LMTP_COUNT
-#      messages (2,000) of BENCH_LMTP_SIZE bytes (4,096) to each server, one transaction with one
+#      messages (10,000) of BENCH_LMTP_SIZE bytes (4,096) to each server, one transaction with one
 #      recipient per message: deliveries/s and latency percentiles (a reply comes once the
 #      message is stored: both servers fsync it);
 #   3. replaces the section "LMTP: ximssd vs Dovecot" of docs/PERFORMANCE.md (BENCH_OUT).
@@ -15,13 +15,13 @@
 # Dovecot is started as root (it switches to the mail user itself), so this script runs as root;
 # it installs dovecot-lmtpd with apt-get when it is missing.
 #
-# Environment: BENCH_LMTP_COUNT (2000), BENCH_LMTP_SIZE (4096), BENCH_LMTP_CLIENTS ("1 20"),
+# Environment: BENCH_LMTP_COUNT (10000), BENCH_LMTP_SIZE (4096), BENCH_LMTP_CLIENTS ("1 20"),
 # BENCH_OUT (docs/PERFORMANCE.md), BENCH_BUILD_DIR (unset: build the release tree with
 # scripts/build and use build/; set: use the binaries already built there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-count=${BENCH_LMTP_COUNT:-2000}
+count=${BENCH_LMTP_COUNT:-10000}
 size=${BENCH_LMTP_SIZE:-4096}
 read -ra client_levels <<<"${BENCH_LMTP_CLIENTS:-1 20}"
 out_doc=${BENCH_OUT:-docs/PERFORMANCE.md}

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
@@ -33,6 +34,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -187,6 +189,59 @@ inline double machine_busy_seconds() {
 // The JSON fields PREFIXcpu_seconds and PREFIXcores_used (CPU seconds over `elapsed` seconds).
 inline void print_cpu(const char* prefix, double cpu, double elapsed) {
   std::printf(",\"%scpu_seconds\":%.2f,\"%scores_used\":%.2f", prefix, cpu, prefix, cpu / elapsed);
+}
+
+// A process and its descendants (ximssd: one process; Dovecot: the master and its children).
+struct ProcInfo {
+  long pid, ppid;
+};
+
+inline std::vector<long> process_tree(long root) {
+  std::vector<ProcInfo> all;
+  if (DIR* d = opendir("/proc")) {
+    while (dirent* e = readdir(d)) {
+      long pid = 0;
+      auto [p, ec] = std::from_chars(e->d_name, e->d_name + std::strlen(e->d_name), pid);
+      if (ec != std::errc() || *p != '\0') continue;
+      std::ifstream f(std::string("/proc/") + e->d_name + "/stat");
+      std::string line;
+      if (!std::getline(f, line)) continue;
+      auto rp = line.rfind(')');
+      if (rp == std::string::npos) continue;
+      long ppid = 0;
+      if (std::sscanf(line.c_str() + rp + 1, " %*c %ld", &ppid) != 1) continue;
+      all.push_back({pid, ppid});
+    }
+    closedir(d);
+  }
+  std::unordered_map<long, std::vector<long>> children;
+  for (auto& pi : all) children[pi.ppid].push_back(pi.pid);
+  std::vector<long> out{root}, stack{root};
+  while (!stack.empty()) {
+    long p = stack.back();
+    stack.pop_back();
+    auto it = children.find(p);
+    if (it == children.end()) continue;
+    for (long c : it->second) {
+      out.push_back(c);
+      stack.push_back(c);
+    }
+  }
+  return out;
+}
+
+// The CPU time of a process tree (see process_tree), seconds; -1 if none of it is readable.
+inline double tree_cpu_seconds(long root) {
+  double sum = 0;
+  bool any = false;
+  for (long pid : process_tree(root)) {
+    double s = read_cpu_seconds(pid);
+    if (s >= 0) {
+      sum += s;
+      any = true;
+    }
+  }
+  return any ? sum : -1;
 }
 
 // The server's CPU over a window from two read_cpu_seconds() samples: prints server_cpu_seconds
