@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "delivery/envelope.hpp"
+#include "delivery/smtp_reply.hpp"
 
 namespace ximssd::delivery {
 
@@ -47,25 +48,5 @@ boost::asio::awaitable<SmtpResult> smtp_deliver(const std::vector<SmtpServer>& s
 
 // A TLS client context for opportunistic STARTTLS: TLS 1.2 or later, no certificate verification.
 std::unique_ptr<boost::asio::ssl::context> make_smtp_client_tls();
-
-// --- pieces of the protocol, exposed for the unit tests ------------------------------------
-
-// The message as DATA sends it: CRLF line ends, a '.' doubled at the start of a line, and the
-// terminating ".\r\n".
-std::string dot_stuff(std::string_view message);
-// RFC 3461 xtext: '+', '=' and bytes outside '!'..'~' as "+HH".
-std::string xtext(std::string_view value);
-
-struct SmtpReply {
-  int code = 0;
-  std::vector<std::string> lines;  // the text of each line, after "NNN-" / "NNN "
-  // The reply as an Outcome: the enhanced code when the last line starts with one, else the
-  // code class's ("4.0.0"); the text of the last line without it.
-  Outcome outcome() const;
-};
-
-// Feeds one line (without CRLF) into a reply being read; returns true when the reply is complete.
-// Throws std::runtime_error for a line that is not a reply line.
-bool add_reply_line(SmtpReply& reply, std::string_view line);
 
 }  // namespace ximssd::delivery

@@ -129,3 +129,25 @@ def test_without_a_relay_mail_goes_to_the_domains_mx(start_server, mx_world):
     assert ("plain.test", "MX") in dns.queries and ("plain.test", "A") in dns.queries
     # The preferred host (10) took it; the backup (20, at 127.0.0.2) was not needed.
     assert "smtp client: cannot connect" not in server.log_text()
+
+
+def test_a_message_still_undelivered_after_max_age_comes_back(start_server):
+    down = SmtpSink()  # never started: the relay stays down
+    server = start_server(relay_settings(down.port, **{"queue.max_age": 3}))
+    server.add_account(USER, PASSWORD)
+    submit(server.login(USER, PASSWORD), "Too late")
+    imap = server.imap(USER, PASSWORD)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        typ, data = imap.status("INBOX", "(MESSAGES)")
+        if b"MESSAGES 1" in data[0]:
+            break
+        time.sleep(0.3)
+    imap.select("INBOX", readonly=True)
+    typ, data = imap.fetch("1", "(BODY.PEEK[])")
+    assert typ == "OK" and isinstance(data[0], tuple), "no delivery status notification arrived"
+    report = data[0][1].decode()
+    assert "Final-Recipient: rfc822; susan@remote.test" in report
+    assert "Action: failed" in report and "Status: 5.4.7" in report
+    assert "delivery time expired" in report
+    assert not list((server.data_dir / "queue").glob("*.env"))

@@ -6,6 +6,8 @@
 #include <fstream>
 
 #include "delivery/queue/dsn.hpp"
+#include "delivery/queue/mdn.hpp"
+#include "mime/embedded_message.hpp"
 #include "delivery/queue/queue_entry.hpp"
 #include "delivery/queue/queue_files.hpp"
 #include "delivery/queue/report_text.hpp"
@@ -192,4 +194,40 @@ TEST(ReportText, HeaderFieldsAndRemoval) {
   EXPECT_EQ(remove_header_field(m, "BCC"), "To: a@b\r\nSubject: folded\r\n line\r\n\r\nBcc: in body\r\n");
   EXPECT_EQ(first_address("Mary <mary@example.dom>"), "mary@example.dom");
   EXPECT_EQ(first_address(" a@b , c@d"), "a@b");
+}
+
+TEST(Mdn, ReportsTheDisplayToTheRequestedAddress) {
+  std::string original =
+      "From: Barbara <barbara@remote.test>\r\nSubject: Lunch\r\nMessage-ID: <m1@remote.test>\r\n"
+      "Original-Recipient: rfc822;Mary@Example.dom\r\nDisposition-Notification-To: Barbara\r\n <barbara@remote.test>\r\n"
+      "\r\nsecret\r\n";
+  EXPECT_EQ(disposition_notification_to(original), "barbara@remote.test");
+  EXPECT_FALSE(disposition_notification_to("Subject: x\r\n\r\nDisposition-Notification-To: a@b\r\n"));
+  MdnInput in{"mail.example.dom", "mary@example.dom", "Mary", false, 1700000000};
+  std::string mdn = build_mdn(in, original, "barbara@remote.test");
+  EXPECT_NE(mdn.find("To: <barbara@remote.test>\r\n"), std::string::npos);
+  EXPECT_NE(mdn.find("Subject: Read: Lunch\r\n"), std::string::npos);
+  EXPECT_NE(mdn.find("report-type=disposition-notification"), std::string::npos);
+  EXPECT_NE(mdn.find("Reporting-UA: mail.example.dom; ximssd\r\nOriginal-Recipient: rfc822;Mary@Example.dom\r\n"
+                     "Final-Recipient: rfc822; mary@example.dom\r\nOriginal-Message-ID: <m1@remote.test>\r\n"
+                     "Disposition: manual-action/MDN-sent-manually; displayed\r\n"),
+            std::string::npos);
+  EXPECT_EQ(mdn.find("secret"), std::string::npos);  // the header only
+  in.sent_automatically = true;
+  EXPECT_NE(build_mdn(in, original, "barbara@remote.test").find("manual-action/MDN-sent-automatically; displayed"),
+            std::string::npos);
+}
+
+TEST(EmbeddedMessage, TakesTheEnclosedMessageOnly) {
+  std::string outer =
+      "Subject: digest\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+      "--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n"
+      "Subject: inner\r\n\r\ninner body\r\n--b--\r\n";
+  auto inner = ximssd::mime::embedded_message(outer, "02");
+  ASSERT_TRUE(inner);
+  EXPECT_NE(inner->find("Subject: inner"), std::string::npos);
+  EXPECT_NE(inner->find("inner body"), std::string::npos);
+  EXPECT_EQ(inner->find("hello"), std::string::npos);
+  EXPECT_FALSE(ximssd::mime::embedded_message(outer, "01"));
+  EXPECT_FALSE(ximssd::mime::embedded_message(outer, "07"));
 }
