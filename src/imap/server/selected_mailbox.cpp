@@ -92,7 +92,7 @@ void fetch_flags_line(std::string& out, size_t seq, uint32_t uid, const MailboxV
 
 void SelectedMailbox::sync(std::string& out, const SyncOptions& options) {
   bool was_changed = changed_->exchange(false);
-  if (!was_changed && extra_.empty() && reported_.empty()) return;
+  if (!was_changed && extra_.empty() && reported_.empty() && !expunges_waiting_) return;
   auto current = index_.current(*entry_);
   if (current == base_ && extra_.empty()) {
     reported_.clear();
@@ -139,6 +139,7 @@ void SelectedMailbox::sync(std::string& out, const SyncOptions& options) {
     uint32_t uid = now.uids[at];
     fetch_flags_line(out, known_index + 1 - removed_before, uid, now, at, is_recent(uid), options.condstore);
   }
+  expunges_waiting_ = !expunge && !gone.empty();
   if (expunge || gone.empty()) {
     // The client now knows the mailbox exactly as it is.
     base_ = current;

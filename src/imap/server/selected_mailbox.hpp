@@ -66,7 +66,8 @@ class SelectedMailbox {
   // A change this session made and already reported (STORE's FETCH): not to be reported again.
   void note_reported(uint32_t uid, int64_t modseq);
   // Whether a change arrived since the last sync (cheap; for IDLE and command boundaries).
-  bool changed() const { return changed_->load(); }
+  // EXPUNGEs that had to wait count as a change until they are reported.
+  bool changed() const { return changed_->load() || expunges_waiting_; }
 
  private:
   void claim_recent(uint32_t highest);
@@ -81,6 +82,9 @@ class SelectedMailbox {
   // Flag changes reported beyond base_ (STORE, or while EXPUNGEs had to wait): uid → modseq.
   std::unordered_map<uint32_t, int64_t> reported_;
   int64_t reported_modseq_ = 0;
+  // Messages erased that the client was not told of yet (EXPUNGE had to wait): the next sync must
+  // compare again even if nothing else changes meanwhile.
+  bool expunges_waiting_ = false;
   // Recent for this session: UIDs in these (low, high] ranges.
   std::vector<std::pair<uint32_t, uint32_t>> recent_ranges_;
   std::shared_ptr<std::atomic<bool>> changed_ = std::make_shared<std::atomic<bool>>(false);

@@ -137,9 +137,15 @@ Matches run_search(CommandContext& c, std::string_view criteria, bool with_texts
     bool gone = rows_needed ? scratch[i].blob_id.empty() : !now->find(uids[i]);
     rows.push_back(gone ? &kGone : &scratch[i]);
   }
+  // A message erased before its texts were ever read has no body to read: it searches as empty
+  // (and is left out below) rather than failing the whole SEARCH.
   mail::search::SearchContext context{rows,
-                                      [&](const store::MessageRecord& m) { return c.ctx.messages.header_text(m); },
-                                      [&](const store::MessageRecord& m) { return c.ctx.messages.message_text(m); },
+                                      [&](const store::MessageRecord& m) {
+                                        return m.blob_id.empty() ? std::string() : c.ctx.messages.header_text(m);
+                                      },
+                                      [&](const store::MessageRecord& m) {
+                                        return m.blob_id.empty() ? std::string() : c.ctx.messages.message_text(m);
+                                      },
                                       std::time(nullptr),
                                       "",
                                       [&](int64_t uid) { return s.is_recent(static_cast<uint32_t>(uid)); }};
