@@ -162,6 +162,10 @@ TEST(RulesModel, ValidationErrorsSayWhatIsWrong) {
   expect_bad("<action opCode='Tag Subject'></action>", "needs a parameter");
   expect_bad("<frobnicate/>", "unexpected element <frobnicate>");
   expect_bad("<comment>a</comment><comment>b</comment>", "at most one comment");
+  // Control characters would not read back from the stored XML as they were set.
+  expect_bad("<action opCode='Tag Subject'>[&#6;junk]</action>", "has a control character");
+  expect_bad("<action opCode='Reply with'>away&#13;back</action>", "has a control character");
+  expect_bad("<comment>bell&#7;</comment>", "has a control character");
   auto [code, text] = failure_of([] { rule_from_xml("<rule name='r' priority='1' stage='now'/>"); });
   EXPECT_EQ(code, ErrorCode::badRequest);
   EXPECT_NE(text.find("only signal Rules have a stage"), std::string::npos);

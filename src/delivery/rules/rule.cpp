@@ -99,6 +99,10 @@ std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 void check_text(std::string_view what, std::string_view text, size_t limit) {
   if (text.size() > limit) throw bad(std::string(what) + " is too long (more than " + std::to_string(limit) + " bytes)");
   if (!is_valid_utf8(text)) throw bad(std::string(what) + " is not valid UTF-8");
+  // XML 1.0 cannot carry other control characters, and a carriage return would come back from the
+  // stored Rule as a line feed: a Rule must read back exactly as it was set.
+  for (unsigned char c : text)
+    if ((c < 32 && c != '\t' && c != '\n') || c == 127) throw bad(std::string(what) + " has a control character");
 }
 
 void validate_condition(RuleCondition& c) {
