@@ -276,3 +276,83 @@ def test_rule_changes_apply_to_the_next_delivery(server, user):
     assert subjects(server, address, password, "First") == ["one"]
     assert subjects(server, address, password, "Second") == ["two"]
     assert subjects(server, address, password) == ["one", "two", "three"]
+
+
+# ---- copies and automatic replies, through the outbound queue, to local accounts --------------
+
+def test_mirror_redirect_forward_to_local_accounts(server, user):
+    address, password, session = user
+    targets = {name: account(server, name) for name in ("mirror", "redirect", "forward")}
+    set_rule(session, "copies", cond("Subject", "is", "copy*") +
+             act("Mirror to", targets["mirror"][0]) + act("Redirect to", targets["redirect"][0]) +
+             act("Forward to", targets["forward"][0]))
+    assert lmtp(server, [address], make_message("copy me", body="The original text.\r\n")) == {}
+    assert subjects(server, address, password) == ["copy me"]  # the account keeps its copy
+
+    (_, mirrored), = wait_for(lambda: mailbox(server, *targets["mirror"]), "the mirrored copy")
+    assert mirrored["Subject"] == "copy me" and mirrored["Resent-From"] is None
+    assert mirrored.get_payload() == "The original text.\r\n"
+
+    (_, redirected), = wait_for(lambda: mailbox(server, *targets["redirect"]), "the redirected copy")
+    assert redirected["Subject"] == "copy me"
+    assert address in redirected["Resent-From"] and targets["redirect"][0] in redirected["Resent-To"]
+    assert redirected["From"] == f"Joe Sender <{SENDER}>"  # the original header is kept
+
+    (_, forwarded), = wait_for(lambda: mailbox(server, *targets["forward"]), "the forwarded message")
+    assert forwarded["Subject"] == "Fwd: copy me"
+    assert address in forwarded["From"]
+    attached = [p for p in forwarded.walk() if p.get_content_type() == "message/rfc822"]
+    assert len(attached) == 1 and attached[0].get_payload()[0]["Subject"] == "copy me"
+
+
+def replies_to(server, who):
+    return [m for _, m in mailbox(server, *who) if m["Auto-Submitted"]]
+
+
+def test_automatic_reply_once_per_sender(server, user):
+    address, password, session = user
+    joe, ann, bulk = (account(server, n) for n in ("joe", "ann", "bulk"))
+    set_rule(session, "vacation", '<condition opCode="Human Generated"/>' + act("Reply with", "I am away until Monday."))
+    for i in range(2):
+        assert lmtp(server, [address], make_message(f"question {i}", sender=joe[0]), sender=joe[0]) == {}
+    # Neither automatic or bulk mail nor a bounce gets a reply.
+    assert lmtp(server, [address], make_message("newsletter", sender=bulk[0], extra="Precedence: bulk\r\n"),
+                sender=bulk[0]) == {}
+    assert lmtp(server, [address], make_message("bounce", sender=bulk[0]), sender="") == {}
+    # Ann's reply is queued after the others: once it arrived, Joe's would have too.
+    assert lmtp(server, [address], make_message("hello", sender=ann[0]), sender=ann[0]) == {}
+    (reply,) = wait_for(lambda: replies_to(server, ann), "the reply to ann")
+    assert reply["Subject"] == "Re: hello"
+    assert reply["Auto-Submitted"] == "auto-replied"
+    assert address in reply["From"]
+    assert "I am away until Monday." in reply.get_payload(decode=True).decode()
+
+    joe_replies = wait_for(lambda: replies_to(server, joe), "the reply to joe")
+    assert [m["Subject"] for m in joe_replies] == ["Re: question 0"]  # one, not two
+    assert replies_to(server, bulk) == []
+    assert len(subjects(server, address, password)) == 5  # every message was delivered
+    # The reply's own arrival in joe's INBOX (automatic) triggers nothing back.
+
+
+@pytest.mark.server_settings({"rules.vacation_period": 2})
+def test_automatic_reply_again_after_the_period(server, user):
+    address, password, session = user
+    joe = account(server, "joe")
+    set_rule(session, "vacation", act("Reply with", "Away."))
+    assert lmtp(server, [address], make_message("one", sender=joe[0]), sender=joe[0]) == {}
+    wait_for(lambda: len(replies_to(server, joe)) == 1, "the first reply")
+    time.sleep(2.5)
+    assert lmtp(server, [address], make_message("two", sender=joe[0]), sender=joe[0]) == {}
+    wait_for(lambda: len(replies_to(server, joe)) == 2, "the second reply, after the period")
+
+
+def test_reply_to_all(server, user):
+    address, password, session = user
+    joe, carl = account(server, "joe"), account(server, "carl")
+    set_rule(session, "all", act("Reply to All with", "Noted."))
+    text = make_message("meeting", sender=joe[0], to=f"{address}, {carl[0]}")
+    assert lmtp(server, [address], text, sender=joe[0]) == {}
+    (to_joe,) = wait_for(lambda: replies_to(server, joe), "the reply to joe")
+    (to_carl,) = wait_for(lambda: replies_to(server, carl), "the reply to carl")
+    assert to_joe["Subject"] == to_carl["Subject"] == "Re: meeting"
+    assert replies_to(server, (address, password)) == []  # never to ourselves
