@@ -714,6 +714,15 @@ TEST_F(RuleEngineTest, CopiesToOtherAddresses) {
   EXPECT_TRUE(out.discard);
 }
 
+TEST_F(RuleEngineTest, GeneratedMessagesAreNotSentOn) {
+  add(make_rule("copies", 5, {}, {{"Redirect to", "r@x.example"}, {"Mirror to", "m@x.example"},
+                                  {"Forward to", "f@x.example"}, {"Store in", "Copies"}}));
+  auto out = deliver(kMessage, "joe@remote.example", Source::generated);
+  EXPECT_TRUE(out.redirect_to.empty() && out.mirror_to.empty() && out.forward_to.empty());
+  EXPECT_EQ(out.store_in, std::vector<std::string>{"Copies"});  // the other actions still run
+  EXPECT_EQ(deliver().redirect_to, std::vector<std::string>{"r@x.example"});
+}
+
 TEST_F(RuleEngineTest, AutomaticReplyOncePerSenderPerPeriod) {
   add(make_rule("vacation", 5, {}, {{"Reply with", "I am away."}}));
   auto out = deliver();

@@ -116,6 +116,13 @@ RuleOutcome RuleEngine::evaluate(const RuleInput& input) {
       } else if (op == "Stop Processing") {
         stop = true;
       } else if (op == "Mirror to" || op == "Redirect to" || op == "Forward to") {
+        // A copy the server made (another Rule's redirect, a notification) is never sent on:
+        // that ends loops between accounts that redirect to each other.
+        if (input.source == Source::generated) {
+          spdlog::info("rules: {}: \"{}\" of Rule \"{}\" skipped for a message this server generated",
+                       input.account.address(), op, rule.name);
+          continue;
+        }
         auto& list = op == "Mirror to" ? outcome.mirror_to : op == "Redirect to" ? outcome.redirect_to : outcome.forward_to;
         for (const auto& address : rv::split_list(action.parameter))
           if (!iequals(address, input.recipient)) add_unique(list, address);  // never back to ourselves
