@@ -1,5 +1,8 @@
 #include "base/time_format.hpp"
 
+#include <cstdio>
+#include <ctime>
+
 #include <date/date.h>
 #include <date/tz.h>
 
@@ -80,5 +83,18 @@ std::string format_local_time(SysSeconds t, std::string_view zone) {
 }
 
 bool is_known_time_zone(std::string_view zone) { return find_zone(zone) != nullptr; }
+
+std::string format_rfc5322_date(int64_t epoch_seconds) {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::time_t t = static_cast<std::time_t>(epoch_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%s, %d %s %04d %02d:%02d:%02d +0000", kDays[tm.tm_wday], tm.tm_mday,
+                kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buffer;
+}
 
 }  // namespace ximssd

@@ -16,6 +16,9 @@ SysSeconds now_seconds();
 // now_seconds() as a count of seconds since the epoch, the form the store keeps.
 int64_t now_epoch_seconds();
 
+// RFC 5322 date-time in UTC, as mail header fields carry it: "Tue, 14 Nov 2023 22:13:20 +0000".
+std::string format_rfc5322_date(int64_t epoch_seconds);
+
 // "20070502T083313"
 std::string format_ximss_time(SysSeconds t);
 // Accepts "YYYYMMDDTHHMMSS" with an optional trailing "Z"; nullopt when malformed.

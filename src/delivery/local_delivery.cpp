@@ -40,19 +40,6 @@ std::vector<Recipient> recipients_of(const std::vector<std::string>& addresses) 
 
 }  // namespace
 
-std::string rfc5322_date(int64_t epoch_seconds) {
-  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  std::time_t t = static_cast<std::time_t>(epoch_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%s, %d %s %04d %02d:%02d:%02d +0000", kDays[tm.tm_wday], tm.tm_mday,
-                kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buffer;
-}
-
 LocalDelivery::LocalDelivery(mail::AccountService& accounts, mail::MailboxService& mailboxes,
                              mail::MessageIngest& ingest, mail::QuotaService& quota,
                              boost::asio::thread_pool& blocking, std::string host_name)
@@ -263,7 +250,7 @@ std::string LocalDelivery::trace_fields(const Envelope& envelope, std::string_vi
     out += "\r\n\t";
   }
   out += "by " + host_ + " (ximssd) with " + (trace.protocol.empty() ? std::string("local") : trace.protocol);
-  out += "\r\n\tfor <" + std::string(recipient) + ">; " + rfc5322_date(now_epoch_seconds()) + "\r\n";
+  out += "\r\n\tfor <" + std::string(recipient) + ">; " + format_rfc5322_date(now_epoch_seconds()) + "\r\n";
   return out;
 }
 

@@ -65,7 +65,4 @@ class LocalDelivery : public LocalDeliverer {
   MessageSubmitter* submitter_ = nullptr;
 };
 
-// "Tue, 3 Jun 2025 14:02:11 +0000" (RFC 5322 date-time, UTC).
-std::string rfc5322_date(int64_t epoch_seconds);
-
 }  // namespace ximssd::delivery

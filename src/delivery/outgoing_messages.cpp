@@ -51,13 +51,6 @@ std::string unstructured_field(const Format& format, std::string_view name, std:
   return folded;
 }
 
-std::string rfc5322_date(int64_t now) {
-  GDateTime* when = g_date_time_new_from_unix_utc(now ? now : now_epoch_seconds());
-  std::string text = take_gstring(g_mime_utils_header_format_date(when));
-  g_date_time_unref(when);
-  return text;
-}
-
 std::string new_message_id(const std::string& host) {
   return "<" + take_gstring(g_mime_utils_generate_message_id(host.c_str())) + ">";
 }
@@ -122,7 +115,7 @@ std::string redirect_message(std::string_view original, const MessageAuthor& by,
   std::string out;
   out += "Resent-From: " + format_address(format, by.address, by.real_name) + "\r\n";
   if (!to.empty()) out += "Resent-To: " + format_address_list(format, to) + "\r\n";
-  out += "Resent-Date: " + rfc5322_date(options.now) + "\r\n";
+  out += "Resent-Date: " + format_rfc5322_date(options.now ? options.now : now_epoch_seconds()) + "\r\n";
   out += "Resent-Message-ID: " + new_message_id(options.host) + "\r\n";
   out.append(original);
   return out;
@@ -143,7 +136,7 @@ std::string forward_message(std::string_view original, const MessageAuthor& by, 
   out += "From: " + format_address(format, by.address, by.real_name) + "\r\n";
   if (!to.empty()) out += "To: " + format_address_list(format, to) + "\r\n";
   out += unstructured_field(format, "Subject", subject_with_prefix("Fwd:", fields.subject));
-  out += "Date: " + rfc5322_date(options.now) + "\r\n";
+  out += "Date: " + format_rfc5322_date(options.now ? options.now : now_epoch_seconds()) + "\r\n";
   out += "Message-ID: " + new_message_id(options.host) + "\r\n";
   out += "MIME-Version: 1.0\r\n";
   out += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n";
@@ -169,7 +162,7 @@ std::string auto_reply(std::string_view original, const MessageAuthor& from, con
   out += "From: " + format_address(format, from.address, from.real_name) + "\r\n";
   if (!to.empty()) out += "To: " + format_address_list(format, to) + "\r\n";
   out += unstructured_field(format, "Subject", subject_with_prefix("Re:", fields.subject));
-  out += "Date: " + rfc5322_date(options.now) + "\r\n";
+  out += "Date: " + format_rfc5322_date(options.now ? options.now : now_epoch_seconds()) + "\r\n";
   out += "Message-ID: " + new_message_id(options.host) + "\r\n";
   if (!fields.message_id.empty()) {
     out += "In-Reply-To: " + fields.message_id + "\r\n";

@@ -1,7 +1,7 @@
 #include "delivery/queue/dsn.hpp"
 
 #include "base/random.hpp"
-#include "delivery/local_delivery.hpp"
+#include "base/time_format.hpp"
 #include "delivery/queue/report_text.hpp"
 
 namespace ximssd::delivery {
@@ -31,7 +31,7 @@ std::string build_dsn(const DsnInput& in, std::string_view original) {
   m += "From: Mail Delivery System <" + in.from + ">\r\n";
   m += "To: <" + in.to + ">\r\n";
   m += "Subject: " + subject + "\r\n";
-  m += "Date: " + rfc5322_date(in.now) + "\r\n";
+  m += "Date: " + format_rfc5322_date(in.now) + "\r\n";
   m += "Message-ID: <dsn-" + random_alnum(20) + "@" + in.reporting_mta + ">\r\n";
   m += "Auto-Submitted: auto-replied\r\n";
   m += "MIME-Version: 1.0\r\n";
@@ -45,7 +45,7 @@ std::string build_dsn(const DsnInput& in, std::string_view original) {
   m += "This is the mail system at " + in.reporting_mta + ".\r\n\r\n";
   if (original_subject) m += "Your message \"" + *original_subject + "\"";
   else m += "Your message";
-  m += " of " + rfc5322_date(in.arrival) + ":\r\n\r\n";
+  m += " of " + format_rfc5322_date(in.arrival) + ":\r\n\r\n";
   if (failed) {
     m += "could not be delivered to:\r\n\r\n";
     for (const auto& r : in.recipients)
@@ -66,7 +66,7 @@ std::string build_dsn(const DsnInput& in, std::string_view original) {
   m += "Content-Type: message/delivery-status\r\n\r\n";
   m += "Reporting-MTA: dns; " + in.reporting_mta + "\r\n";
   if (!in.envid.empty()) m += "Original-Envelope-Id: " + one_line(in.envid) + "\r\n";
-  m += "Arrival-Date: " + rfc5322_date(in.arrival) + "\r\n";
+  m += "Arrival-Date: " + format_rfc5322_date(in.arrival) + "\r\n";
   for (const auto& r : in.recipients) {
     m += "\r\n";
     if (!r.original.empty()) {
@@ -79,7 +79,7 @@ std::string build_dsn(const DsnInput& in, std::string_view original) {
     m += "Status: " + status_of(r) + "\r\n";
     if (!r.remote_mta.empty()) m += "Remote-MTA: dns; " + one_line(r.remote_mta) + "\r\n";
     if (r.outcome.code) m += "Diagnostic-Code: smtp; " + r.outcome.reply_line() + "\r\n";
-    if (r.when) m += "Last-Attempt-Date: " + rfc5322_date(r.when) + "\r\n";
+    if (r.when) m += "Last-Attempt-Date: " + format_rfc5322_date(r.when) + "\r\n";
   }
 
   // The original, whole or its header.

@@ -1,7 +1,7 @@
 #include "delivery/queue/mdn.hpp"
 
 #include "base/random.hpp"
-#include "delivery/local_delivery.hpp"
+#include "base/time_format.hpp"
 #include "delivery/queue/report_text.hpp"
 
 namespace ximssd::delivery {
@@ -30,7 +30,7 @@ std::string build_mdn(const MdnInput& in, std::string_view original, const std::
   else m += "From: \"" + one_line(in.from_name) + "\" <" + in.from + ">\r\n";
   m += "To: <" + to + ">\r\n";
   m += "Subject: Read: " + (subject ? *subject : std::string()) + "\r\n";
-  m += "Date: " + rfc5322_date(in.now) + "\r\n";
+  m += "Date: " + format_rfc5322_date(in.now) + "\r\n";
   m += "Message-ID: <mdn-" + random_alnum(20) + "@" + in.reporting_ua + ">\r\n";
   if (message_id) m += "References: " + *message_id + "\r\n";
   m += "Auto-Submitted: auto-replied\r\n";

@@ -1,7 +1,7 @@
 #include "delivery/queue/password_reset_mail.hpp"
 
 #include "base/random.hpp"
-#include "delivery/local_delivery.hpp"
+#include "base/time_format.hpp"
 #include "delivery/queue/report_text.hpp"
 
 namespace ximssd::delivery {
@@ -11,7 +11,7 @@ std::string build_password_reset_mail(const PasswordResetMail& mail) {
   m += "From: Mail Server <" + mail.from + ">\r\n";
   m += "To: <" + mail.to + ">\r\n";
   m += "Subject: Password reset for " + one_line(mail.account) + "\r\n";
-  m += "Date: " + rfc5322_date(mail.now) + "\r\n";
+  m += "Date: " + format_rfc5322_date(mail.now) + "\r\n";
   m += "Message-ID: <reset-" + random_alnum(20) + "@" + mail.host + ">\r\n";
   m += "Auto-Submitted: auto-generated\r\n";
   m += "MIME-Version: 1.0\r\n";

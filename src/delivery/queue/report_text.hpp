@@ -1,6 +1,6 @@
 // Small pieces shared by the reports the server writes (delivery-status and disposition
 // notifications): header fields of the original message, MIME boundaries. (RFC 5322 dates:
-// rfc5322_date in local_delivery.hpp.)
+// format_rfc5322_date in base/time_format.hpp.)
 #pragma once
 
 #include <cstdint>
