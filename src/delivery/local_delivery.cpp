@@ -67,8 +67,12 @@ AddressKind LocalDelivery::classify(std::string_view address) {
 std::optional<Outcome> LocalDelivery::check_recipient(std::string_view address, uint64_t size) {
   auto account = find_account(address);
   if (!account) return Outcome::permanent_failure("no such user here", "5.1.1");
+  return quota_refusal(*account, size);
+}
+
+std::optional<Outcome> LocalDelivery::quota_refusal(const mail::AccountRecord& account, uint64_t size) {
   try {
-    quota_.check(account->id, size);
+    quota_.check(account.id, size);
   } catch (const Failure& f) {
     // Temporary: the owner may free space, and the sender's retry then succeeds.
     return Outcome{452, "4.2.2", "mailbox full: " + std::string(f.what())};
@@ -100,7 +104,8 @@ awaitable<Outcome> LocalDelivery::deliver_one(const Envelope& envelope, const Re
                                               const std::string& message, Source source, const Trace& trace) {
   auto account = find_account(recipient.address);
   if (!account) co_return Outcome::permanent_failure("no such user here", "5.1.1");
-  if (auto refused = check_recipient(recipient.address, message.size())) co_return *refused;
+  // The account is already found: only the quota remains to check.
+  if (auto refused = quota_refusal(*account, message.size())) co_return *refused;
 
   RuleOutcome outcome;
   bool rules_ok = true;

@@ -45,6 +45,8 @@ class LocalDelivery : public LocalDeliverer {
                                                        const Trace& trace);
 
  private:
+  // 452 4.2.2 when `size` more bytes would put the account over its quota.
+  std::optional<Outcome> quota_refusal(const mail::AccountRecord& account, uint64_t size);
   std::optional<mail::AccountRecord> find_account(std::string_view address);
   boost::asio::awaitable<Outcome> deliver_one(const Envelope& envelope, const Recipient& recipient,
                                               const std::string& message, Source source, const Trace& trace);
