@@ -7,7 +7,6 @@
 #include <boost/asio/io_context.hpp>
 
 #include <filesystem>
-#include <future>
 
 #include "base/error.hpp"
 #include "delivery/rules/auto_reply_record.hpp"
@@ -377,16 +376,10 @@ class RuleStoreTest : public ::testing::Test {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
+  // A blocking write beside the writer thread, as admin commands do.
   template <class F>
   void write(F work) {
-    std::promise<void> done;
-    store_->backend().submit([&](store::Repository& r) { work(r); },
-                             [&](std::exception_ptr e) {
-                               if (e) done.set_exception(e);
-                               else done.set_value();
-                             },
-                             {});
-    done.get_future().get();
+    store_->write_now(work);
   }
   // Runs one RuleStore edit to completion; rethrows its failure.
   template <class Make>
