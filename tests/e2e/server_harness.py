@@ -1,6 +1,7 @@
 """Starts and stops a real ximssd for the tests, and the pytest fixtures built on it.
 
 The conftest.py files import the fixtures from here (tests/e2e and tests/conformance share them).
+With XIMSSD_TEST_BACKEND=postgres every server gets a fresh PostgreSQL database (pg_support.py).
 """
 
 import os
@@ -8,12 +9,14 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
+import pg_support
 from ximss_client import XimssClient
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,9 +59,16 @@ def setting_text(value):
 
 
 class XimssServer:
-    """One ximssd process on its own data directory and port."""
+    """One ximssd process on its own data directory and port.
 
-    def __init__(self, workdir, settings=None, binary=None):
+    Its store: SQLite in the data directory, or (XIMSSD_TEST_BACKEND=postgres) a PostgreSQL
+    database of its own, created by start() and kept across restart(). share_store_with=other
+    makes a second node on other's store: the same database and message-body directory
+    (other's DATA/blobs, set as store.blobs for both); PostgreSQL only (skips the test on SQLite).
+    Start `other` first: the node takes other's postmaster password.
+    """
+
+    def __init__(self, workdir, settings=None, binary=None, share_store_with=None):
         self.binary = Path(binary or server_binary())
         self.workdir = Path(workdir)
         # The data dir must be empty on first start, so the logs live next to it.
@@ -78,6 +88,59 @@ class XimssServer:
         self.proc = None
         self._clients = []
         self._imap_clients = []
+        self.pg_conninfo = None  # the server's PostgreSQL database (postgres backend)
+        self._owns_database = False
+        self.store_owner = share_store_with
+        if share_store_with is not None:
+            if pg_support.backend() != "postgres":
+                pytest.skip("two nodes share a store only on PostgreSQL")
+            blobs = share_store_with.settings.setdefault("store.blobs", str(share_store_with.data_dir / "blobs"))
+            self.settings.setdefault("store.blobs", blobs)
+
+    # --- the store -------------------------------------------------------------------------
+    @property
+    def blob_dir(self):
+        """Where the message bodies are (store.blobs; default DATA/blobs)."""
+        return Path(self.settings.get("store.blobs") or self.data_dir / "blobs")
+
+    def blob_path(self, blob_id):
+        return self.blob_dir / blob_id[:2] / blob_id
+
+    def store_query(self, sql, params=()):
+        """Rows of a SELECT on the server's store, read independently of the server's code:
+        SQLite's file read-only, or the PostgreSQL database through psql (`?` placeholders)."""
+        if self.pg_conninfo:
+            return pg_support.query(self.pg_conninfo, sql, params)
+        db = sqlite3.connect(f"file:{self.data_dir / 'ximssd.db'}?mode=ro", uri=True)
+        try:
+            return db.execute(sql, params).fetchall()
+        finally:
+            db.close()
+
+    def store_settings(self):
+        """The store.* settings, which the admin commands need as well as `serve`."""
+        out = {k: v for k, v in self.settings.items() if k.startswith("store.")}
+        if self.pg_conninfo:
+            out.update({"store.backend": "postgres", "store.postgres": self.pg_conninfo})
+        return out
+
+    def _new_store(self):
+        """Before a first start: a fresh database (postgres backend), or the shared node's."""
+        if self.store_owner is not None:
+            if not self.store_owner.pg_conninfo:
+                raise AssertionError("share_store_with: start the first node first")
+            self.pg_conninfo = self.store_owner.pg_conninfo
+            self.postmaster_password = self.store_owner.postmaster_password
+        elif pg_support.backend() == "postgres":
+            self.drop_database()
+            self.pg_conninfo = pg_support.create_database()
+            self._owns_database = True
+
+    def drop_database(self):
+        """Drops the server's own database, if it has one (not a shared node's)."""
+        if self._owns_database:
+            self._owns_database = False
+            pg_support.drop_database(self.pg_conninfo)
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self):
@@ -86,6 +149,7 @@ class XimssServer:
         for attempt in range(3):  # another process may grab the free port before we bind it
             shutil.rmtree(self.data_dir, ignore_errors=True)  # a first start needs it empty
             self.data_dir.mkdir(parents=True)
+            self._new_store()
             self.port = int(self.settings.get("ximss.port") or free_port())
             self.http_port = int(self.settings.get("http.port") or free_port())
             self.https_port = int(self.settings.get("http.tls_port") or free_port())
@@ -93,7 +157,7 @@ class XimssServer:
             self.imaps_port = int(self.settings.get("imap.tls_port") or free_port())
             self.lmtp_port = int(self.settings.get("lmtp.port") or free_port())
             self.smtp_port = int(self.settings.get("smtp.port") or free_port())
-            if self._spawn():
+            if self._spawn(first_start=self.store_owner is None):
                 return self
             if "ximss.port" in self.settings or "http.port" in self.settings or "in use" not in self.stderr_text().lower():
                 break
@@ -112,7 +176,7 @@ class XimssServer:
         ports = {"ximss.port": self.port, "http.port": self.http_port, "http.tls_port": self.https_port,
                  "imap.port": self.imap_port, "imap.tls_port": self.imaps_port,
                  "lmtp.port": self.lmtp_port, "smtp.port": self.smtp_port}
-        for key, value in {**self.settings, **ports}.items():
+        for key, value in {**self.settings, **self.store_settings(), **ports}.items():
             args += ["--set", f"{key}={setting_text(value)}"]
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
@@ -185,8 +249,11 @@ class XimssServer:
 
     # --- helpers for tests -----------------------------------------------------------------
     def admin(self, *args, timeout=60):
-        """Runs `ximssd ARGS --data DIR`; returns the CompletedProcess (text mode)."""
+        """Runs `ximssd ARGS --data DIR` (with the store.* settings); returns the CompletedProcess
+        (text mode)."""
         cmd = [str(self.binary), *map(str, args), "--data", str(self.data_dir)]
+        for key, value in self.store_settings().items():
+            cmd += ["--set", f"{key}={setting_text(value)}"]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
     def admin_ok(self, *args):
@@ -234,6 +301,10 @@ def _stop_all(servers):
     problems = []
     for s in servers:
         problems += s.stop()
+    if pg_support.backend() == "postgres":
+        pg_support.ensure_running()  # a test that stopped the cluster may have failed before restarting it
+        for s in servers:
+            s.drop_database()
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
 
@@ -245,15 +316,17 @@ def _marker_settings(request):
 
 @pytest.fixture
 def start_server(tmp_path):
-    """Factory: start_server({"ximss.login_timeout": 2}) -> a running XimssServer.
+    """Factory: start_server({"ximss.login_timeout": 2}) -> a running XimssServer;
+    start_server(share_store_with=first) -> a second node on first's store (PostgreSQL only).
 
     Every server it started is stopped at teardown, and the test fails if one exited uncleanly
     or reported a sanitizer error.
     """
     servers = []
 
-    def start(settings=None, **more):
-        s = XimssServer(tmp_path / f"server{len(servers)}", {**(settings or {}), **more})
+    def start(settings=None, share_store_with=None, **more):
+        s = XimssServer(tmp_path / f"server{len(servers)}", {**(settings or {}), **more},
+                        share_store_with=share_store_with)
         servers.append(s)
         return s.start()
 
@@ -279,3 +352,17 @@ def module_server(tmp_path_factory):
 def configure(config):
     config.addinivalue_line(
         "markers", "server_settings(dict): extra --set settings for the `server` fixture")
+    config.addinivalue_line("markers", "sqlite_only: skipped on the PostgreSQL backend")
+    config.addinivalue_line("markers", "postgres_only: skipped on the SQLite backend")
+    stop_cluster = pg_support.ensure_cluster()  # postgres backend without a cluster: start one
+    if stop_cluster:
+        config.add_cleanup(stop_cluster)
+
+
+def skip_for_backend(item):
+    """pytest_runtest_setup: honours @pytest.mark.sqlite_only and @pytest.mark.postgres_only."""
+    backend = pg_support.backend()
+    if backend == "postgres" and item.get_closest_marker("sqlite_only"):
+        pytest.skip("SQLite only")
+    if backend == "sqlite" and item.get_closest_marker("postgres_only"):
+        pytest.skip("PostgreSQL only")

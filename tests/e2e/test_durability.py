@@ -19,6 +19,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from server_harness import XimssServer, server_binary
 
 CYCLES = 20
@@ -58,6 +60,9 @@ def stored_rows(data):
         db.close()
 
 
+# append_stress opens the SQLite store in the data directory (Store::open_embedded), and the checks
+# read that file.
+@pytest.mark.sqlite_only
 def test_acknowledged_appends_survive_sigkill(tmp_path):
     server = XimssServer(tmp_path / "server")
     server.start()

@@ -4,7 +4,6 @@ copyMIME, message attributes, and the render -> compose -> render round trip ove
 
 import base64
 import copy
-import sqlite3
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -170,9 +169,7 @@ def test_folder_read_whole_message_parts_and_limits(server, reader):
     assert nothing[0].text is None
 
     # What IMAP will need was computed when the message was stored.
-    db = sqlite3.connect(f"file:{server.data_dir / 'ximssd.db'}?mode=ro", uri=True)
-    body, structure = db.execute("SELECT imap_body, imap_bodystructure FROM messages").fetchone()
-    db.close()
+    [(body, structure)] = server.store_query("SELECT imap_body, imap_bodystructure FROM messages")
     assert structure.startswith('(("text" "plain" ("charset" "utf-8") NIL NIL') and '"application" "octet-stream"' in structure
     assert '"message" "rfc822"' in structure and ' "mixed" ("boundary" ' in structure
     assert body.startswith('(("text" "plain"') and "boundary" not in body

@@ -8,7 +8,6 @@ import email
 import email.message
 import re
 import socket
-import sqlite3
 import threading
 import time
 import urllib.parse
@@ -56,15 +55,11 @@ def http_login(web, srv, user, password, client_options=None, **params):
 
 def stored_blob(srv, user, mailbox, uid):
     """The message's bytes as the store holds them."""
-    db = sqlite3.connect(f"file:{srv.data_dir / 'ximssd.db'}?mode=ro", uri=True)
-    try:
-        [(blob,)] = db.execute(
-            "SELECT msg.blob_id FROM messages msg JOIN mailboxes m ON m.id = msg.mailbox_id "
-            "JOIN accounts a ON a.id = m.account_id WHERE a.name = ? AND m.name = ? AND msg.uid = ?",
-            (user.split("@")[0], mailbox, uid)).fetchall()
-    finally:
-        db.close()
-    return (srv.data_dir / "blobs" / blob[:2] / blob).read_bytes()
+    [(blob,)] = srv.store_query(
+        "SELECT msg.blob_id FROM messages msg JOIN mailboxes m ON m.id = msg.mailbox_id "
+        "JOIN accounts a ON a.id = m.account_id WHERE a.name = ? AND m.name = ? AND msg.uid = ?",
+        (user.split("@")[0], mailbox, uid))
+    return srv.blob_path(blob).read_bytes()
 
 
 def content_type(value):

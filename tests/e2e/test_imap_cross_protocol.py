@@ -10,7 +10,6 @@ import base64
 import email
 import email.policy
 import re
-import sqlite3
 
 import pytest
 
@@ -54,15 +53,11 @@ def web():
 
 
 def stored_blob(server, uid, mailbox="INBOX"):
-    db = sqlite3.connect(f"file:{server.data_dir / 'ximssd.db'}?mode=ro", uri=True)
-    try:
-        [(blob,)] = db.execute(
-            "SELECT msg.blob_id FROM messages msg JOIN mailboxes m ON m.id = msg.mailbox_id "
-            "JOIN accounts a ON a.id = m.account_id WHERE a.name = ? AND m.name = ? AND msg.uid = ?",
-            (USER.split("@")[0], mailbox, uid)).fetchall()
-    finally:
-        db.close()
-    return (server.data_dir / "blobs" / blob[:2] / blob).read_bytes()
+    [(blob,)] = server.store_query(
+        "SELECT msg.blob_id FROM messages msg JOIN mailboxes m ON m.id = msg.mailbox_id "
+        "JOIN accounts a ON a.id = m.account_id WHERE a.name = ? AND m.name = ? AND msg.uid = ?",
+        (USER.split("@")[0], mailbox, uid))
+    return server.blob_path(blob).read_bytes()
 
 
 def ximss_append(client, subject=None, flags=None, email=None):

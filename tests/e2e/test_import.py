@@ -1,9 +1,9 @@
 """`ximssd import mbox|maildir`: real-world messages from Debian packages (mail_corpus.py) are
 stored byte for byte, in order, with their flags; the checks read the store directly
-(Python's sqlite3 and the blob files), independently of the server's own reading code."""
+(XimssServer.store_query: Python's sqlite3 or psql, and the blob files), independently of the
+server's own reading code."""
 
 import hashlib
-import sqlite3
 
 import pytest
 
@@ -13,18 +13,14 @@ USER = "importer@example.dom"
 PASSWORD = "imp-pw-1"
 
 
-def stored_messages(data, mailbox):
-    db = sqlite3.connect(f"file:{data / 'ximssd.db'}?mode=ro", uri=True)
-    try:
-        rows = db.execute(
-            "SELECT msg.uid, msg.blob_id, msg.size, msg.flags, msg.subject FROM messages msg "
-            "JOIN mailboxes m ON m.id = msg.mailbox_id JOIN accounts a ON a.id = m.account_id "
-            "WHERE a.name = 'importer' AND m.name = ? ORDER BY msg.uid", (mailbox,)).fetchall()
-    finally:
-        db.close()
+def stored_messages(server, mailbox):
+    rows = server.store_query(
+        "SELECT msg.uid, msg.blob_id, msg.size, msg.flags, msg.subject FROM messages msg "
+        "JOIN mailboxes m ON m.id = msg.mailbox_id JOIN accounts a ON a.id = m.account_id "
+        "WHERE a.name = 'importer' AND m.name = ? ORDER BY msg.uid", (mailbox,))
     out = []
     for uid, blob, size, flags, subject in rows:
-        body = (data / "blobs" / blob[:2] / blob).read_bytes()
+        body = server.blob_path(blob).read_bytes()
         assert len(body) == size and hashlib.blake2b(body, digest_size=32).hexdigest() == blob
         out.append((uid, body, flags, subject))
     return out
@@ -43,7 +39,7 @@ def test_mbox_import_stores_every_message_byte_for_byte(server, corpus, tmp_path
     mail_corpus.write_mbox(mbox, [m for _, m in corpus])
     cp = server.admin_ok("import", "mbox", mbox, "--account", USER, "--mailbox", "Corpus")
     assert f"imported {len(corpus)} messages" in cp.stdout, cp.stdout
-    stored = stored_messages(server.data_dir, "Corpus")
+    stored = stored_messages(server, "Corpus")
     assert [uid for uid, *_ in stored] == list(range(1, len(corpus) + 1))
     for (name, original), (uid, body, flags, _) in zip(corpus, stored):
         assert body == mail_corpus.expected_stored(original), f"{name} (UID {uid}) differs after import"
@@ -74,7 +70,7 @@ def test_maildir_import_keeps_bytes_and_flags(server, corpus, tmp_path):
         for path in sorted((maildir / sub).iterdir()):
             expected.append(path)
     server.admin_ok("import", "maildir", maildir, "--account", USER, "--mailbox", "FromMaildir")
-    stored = stored_messages(server.data_dir, "FromMaildir")
+    stored = stored_messages(server, "FromMaildir")
     assert len(stored) == len(expected)
     flag_bits = {"S": 1, "R": 2, "F": 4, "T": 8, "D": 16}
     for path, (uid, body, flags, _) in zip(expected, stored):

@@ -1,7 +1,6 @@
 """messageAppend with targetMailbox: the message is composed from its XML (C-messages.md
 sections 2 and 7) and stored durably; the stored text is read back from the store directly."""
 
-import sqlite3
 
 import pytest
 
@@ -25,15 +24,11 @@ def mary(server):
 
 
 def stored(server, mailbox):
-    db = sqlite3.connect(f"file:{server.data_dir / 'ximssd.db'}?mode=ro", uri=True)
-    try:
-        rows = db.execute(
-            "SELECT msg.blob_id, msg.flags, msg.internal_date FROM messages msg JOIN mailboxes m ON m.id = msg.mailbox_id "
-            "JOIN accounts a ON a.id = m.account_id WHERE a.name = 'mary' AND m.name = ? ORDER BY msg.uid",
-            (mailbox,)).fetchall()
-    finally:
-        db.close()
-    return [((server.data_dir / "blobs" / b[:2] / b).read_bytes(), f, d) for b, f, d in rows]
+    rows = server.store_query(
+        "SELECT msg.blob_id, msg.flags, msg.internal_date FROM messages msg JOIN mailboxes m ON m.id = msg.mailbox_id "
+        "JOIN accounts a ON a.id = m.account_id WHERE a.name = 'mary' AND m.name = ? ORDER BY msg.uid",
+        (mailbox,))
+    return [(server.blob_path(b).read_bytes(), f, d) for b, f, d in rows]
 
 
 def box(client, name):

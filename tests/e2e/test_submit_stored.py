@@ -5,7 +5,6 @@ gets its Redirected / MDNSent flag."""
 
 import email
 import email.policy
-import sqlite3
 
 import pytest
 
@@ -63,14 +62,10 @@ def mary(server):
 
 
 def flags(server, uid):
-    db = sqlite3.connect(f"file:{server.data_dir / 'ximssd.db'}?mode=ro", uri=True)
-    try:
-        [(value,)] = db.execute(
-            "SELECT msg.flags FROM messages msg JOIN mailboxes m ON m.id = msg.mailbox_id "
-            "JOIN accounts a ON a.id = m.account_id WHERE a.name = 'mary' AND m.name = 'INBOX' AND msg.uid = ?",
-            (uid,)).fetchall()
-    finally:
-        db.close()
+    [(value,)] = server.store_query(
+        "SELECT msg.flags FROM messages msg JOIN mailboxes m ON m.id = msg.mailbox_id "
+        "JOIN accounts a ON a.id = m.account_id WHERE a.name = 'mary' AND m.name = 'INBOX' AND msg.uid = ?",
+        (uid,))
     return value
 
 
