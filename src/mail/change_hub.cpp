@@ -51,6 +51,15 @@ void ChangeHub::publish(int64_t mailbox_id, int64_t account_id, const std::strin
   for (auto& listener : account_live) (*listener)(name);
 }
 
+std::vector<int64_t> ChangeHub::known_mailboxes() {
+  std::lock_guard lock(mutex_);
+  std::vector<int64_t> out;
+  for (const auto& [id, list] : by_mailbox_) out.push_back(id);
+  for (const auto& [id, shared] : shared_)
+    if (!by_mailbox_.contains(id)) out.push_back(id);
+  return out;
+}
+
 std::shared_ptr<const MailboxSnapshot> ChangeHub::snapshot(int64_t mailbox_id,
                                                            const MailboxSnapshot::Loader& load_keys,
                                                            MailboxSnapshot::Loader load_texts) {

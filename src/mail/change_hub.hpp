@@ -34,6 +34,9 @@ class ChangeHub {
   void publish(int64_t mailbox_id, int64_t account_id, const std::string& name);
 
   size_t subscribers(int64_t mailbox_id);
+  // Every mailbox someone watches or whose snapshot is kept: what to read again when changes
+  // may have been missed (another node's notifications were lost).
+  std::vector<int64_t> known_mailboxes();
 
   // The mailbox's messages as of its last change, shared by every session that asks until the
   // next change; read from the store when there is no current snapshot.

@@ -20,7 +20,7 @@ struct AdminStore {
   explicit AdminStore(const CommonOptions& common)
       : config(common.load()),
         store((std::filesystem::create_directories(config.data_dir),
-               store::Store::open_embedded(config.data_dir.string(), false))),
+               store::Store::open(store_options(config), false))),
         accounts(*store, config.hash_cost, nullptr) {}
   // "name@domain", or "name" in the default domain, in lower case.
   std::pair<std::string, std::string> address(const std::string& text) {

@@ -1,5 +1,7 @@
 #include "server/config.hpp"
 
+#include "store/store.hpp"
+
 #include <toml++/toml.h>
 
 #include <functional>
@@ -35,6 +37,14 @@ const std::map<std::string, Key>& keys() {
                                  [](Config& c, const toml::node& n) { c.default_domain = as<std::string>(n, "server.default_domain"); }}},
       {"server.log_level", {"trace, debug, info, warn, error or off (info)",
                             [](Config& c, const toml::node& n) { c.log_level = as<std::string>(n, "server.log_level"); }}},
+      {"store.backend", {"where the metadata lives: sqlite (DATA/ximssd.db) or postgres (sqlite)",
+                         [](Config& c, const toml::node& n) { c.store_backend = as<std::string>(n, "store.backend"); }}},
+      {"store.postgres", {"PostgreSQL connection string for store.backend = postgres, e.g. \"host=db1 dbname=ximssd user=ximssd\" ()",
+                          [](Config& c, const toml::node& n) { c.store_postgres = as<std::string>(n, "store.postgres"); }}},
+      {"store.blobs", {"directory of message bodies; nodes sharing a database share it (DATA/blobs)",
+                       [](Config& c, const toml::node& n) { c.store_blobs = as<std::string>(n, "store.blobs"); }}},
+      {"server.node", {"this node's name, carried in HTTP session ids for sticky load balancing (none)",
+                       [](Config& c, const toml::node& n) { c.node_name = as<std::string>(n, "server.node"); }}},
       {"server.io_threads", {"network threads; 0 = one per core (0)",
                              [](Config& c, const toml::node& n) { c.io_threads = as<unsigned>(n, "server.io_threads"); }}},
       {"ximss.listen", {"address XIMSS listens on (0.0.0.0)",
@@ -179,6 +189,15 @@ void walk(const toml::table& table, const std::string& prefix, Config& config) {
 }
 
 }  // namespace
+
+store::StoreOptions store_options(const Config& config) {
+  store::StoreOptions options;
+  options.data_dir = config.data_dir.string();
+  options.backend = config.store_backend;
+  options.postgres = config.store_postgres;
+  options.blobs = config.store_blobs;
+  return options;
+}
 
 Config load_config(const std::filesystem::path& data_dir, const std::optional<std::filesystem::path>& file,
                    const std::vector<std::string>& overrides) {

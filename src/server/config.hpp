@@ -14,6 +14,10 @@
 #include "mail/credentials.hpp"
 #include "ximss/context.hpp"
 
+namespace ximssd::store {
+struct StoreOptions;
+}
+
 namespace ximssd::server {
 
 struct Config {
@@ -36,8 +40,19 @@ struct Config {
   unsigned throttle_base_ms = 250;
   unsigned throttle_max_ms = 8000;
 
+  // The store: the embedded SQLite database (default) or PostgreSQL shared by several nodes.
+  std::string store_backend = "sqlite";
+  std::string store_postgres;  // libpq connection string
+  std::string store_blobs;     // message bodies; empty = DATA/blobs
+  // This node's name in HTTP session ids (a load balancer routes a session to the node it names);
+  // empty = none.
+  std::string node_name;
+
   std::filesystem::path database_path() const { return data_dir / "ximssd.db"; }
 };
+
+// The store the configuration names (store.*).
+store::StoreOptions store_options(const Config& config);
 
 // Throws std::runtime_error with a message naming the bad key or value.
 Config load_config(const std::filesystem::path& data_dir, const std::optional<std::filesystem::path>& file,

@@ -34,6 +34,7 @@
 #include "delivery/rules/rule_engine.hpp"
 #include "smtp/smtp_connection.hpp"
 #include "mail/quota.hpp"
+#include "mail/remote_changes.hpp"
 #include "ximss/known_values.hpp"
 #include "ximss/listener.hpp"
 #include "ximss/strings_dictionary.hpp"
@@ -60,7 +61,7 @@ int serve(const Config& config) {
   raise_descriptor_limit();
   std::filesystem::create_directories(config.data_dir);
 
-  auto store = store::Store::open_embedded(config.data_dir.string());
+  auto store = store::Store::open(store_options(config));
   auto& db = *store;
   asio::thread_pool blocking(std::max(2u, std::thread::hardware_concurrency()));
   mail::AccountService accounts(db, config.hash_cost, &blocking);
@@ -77,6 +78,8 @@ int serve(const Config& config) {
   ximss::KnownValues known_values;
   mail::MailboxService mailboxes(db);
   mail::ChangeHub hub;
+  // Other nodes' changes (PostgreSQL) reach this node's views and IMAP sessions.
+  mail::relay_remote_changes(db, hub);
   mail::MessageIngest ingest(db, mailboxes, &blocking, &hub);
   mail::MessageService messages(db, mailboxes, hub);
   mail::QuotaService quota(db, accounts, config.imap.quota_kib);

@@ -1,7 +1,7 @@
 // What a storage backend provides to the Store: per-thread read views, a durable writer that
 // groups concurrent writes into one commit, and blocking transactions for admin commands. The
-// SQLite backend (store/sqlite/) is the embedded default; a PostgreSQL backend is a second
-// implementation of this interface and of Repository.
+// SQLite backend (store/sqlite/) is the embedded default; the PostgreSQL backend
+// (store/postgres/) serves several nodes sharing one database.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +32,13 @@ class Backend {
   virtual bool has_writer() const = 0;
   // Finishes the queued writes and stops the writer.
   virtual void stop_writer() = 0;
+
+  // Changes that other processes sharing the database (other nodes) committed: the mailboxes
+  // whose messages changed, or `everything` when some may have been missed (the notification
+  // channel was lost and is back), so that whatever is watched should be read again. Called on
+  // a thread of the backend's own. The embedded backend has no other writers: it never calls.
+  using RemoteChanges = std::function<void(const std::vector<int64_t>& mailbox_ids, bool everything)>;
+  virtual void watch_remote_changes(RemoteChanges) {}
 
   // Counters for tests and benchmarks: commits and writes made by the writer.
   virtual uint64_t batches() const = 0;

@@ -48,7 +48,7 @@ class BlobStore {
   void discard(const StagedBlob& blob) noexcept;
 
   // The two steps publish() is made of, for a writer that pipelines batches (see
-  // store/sqlite/group_commit_writer.hpp): sync() makes durable every body staged and every
+  // store/group_commit_writer.hpp): sync() makes durable every body staged and every
   // name linked before it; link() gives a staged body, whose data a sync() has made durable,
   // its name, and releases it (also when it throws).
   void sync();

@@ -2,6 +2,8 @@
 
 #include <future>
 
+#include "base/error.hpp"
+#include "store/postgres/pg_backend.hpp"
 #include "store/sqlite/sqlite_backend.hpp"
 
 namespace ximssd::store {
@@ -9,6 +11,22 @@ namespace ximssd::store {
 std::unique_ptr<Store> Store::open_embedded(const std::string& data_dir, bool with_writer) {
   auto blobs = std::make_unique<BlobStore>(data_dir + "/blobs");
   auto backend = std::make_unique<SqliteBackend>(data_dir + "/ximssd.db", blobs.get(), with_writer);
+  return std::make_unique<Store>(std::move(backend), std::move(blobs));
+}
+
+std::unique_ptr<Store> Store::open(const StoreOptions& options, bool with_writer) {
+  if (options.backend == "sqlite" && options.blobs.empty()) return open_embedded(options.data_dir, with_writer);
+  auto blobs = std::make_unique<BlobStore>(options.blobs.empty() ? options.data_dir + "/blobs" : options.blobs);
+  std::unique_ptr<Backend> backend;
+  if (options.backend == "sqlite") {
+    backend = std::make_unique<SqliteBackend>(options.data_dir + "/ximssd.db", blobs.get(), with_writer);
+  } else if (options.backend == "postgres") {
+    if (options.postgres.empty())
+      throw Failure(ErrorCode::badRequest, "store.backend is postgres but store.postgres (the connection string) is empty");
+    backend = std::make_unique<PgBackend>(options.postgres, blobs.get(), with_writer);
+  } else {
+    throw Failure(ErrorCode::badRequest, "store.backend must be sqlite or postgres, not " + options.backend);
+  }
   return std::make_unique<Store>(std::move(backend), std::move(blobs));
 }
 

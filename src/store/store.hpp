@@ -27,8 +27,20 @@ struct GarbageReport {
   size_t temporaries_removed = 0;
 };
 
+// Where the store lives: `backend` "sqlite" (DATA/ximssd.db) or "postgres" (`postgres` is a
+// libpq connection string); bodies under `blobs` (default DATA/blobs; nodes share one).
+struct StoreOptions {
+  std::string data_dir;
+  std::string backend = "sqlite";
+  std::string postgres;
+  std::string blobs;
+};
+
 class Store {
  public:
+  // The store the options name. With `with_writer` false (admin commands) writes run
+  // synchronously on the calling thread.
+  static std::unique_ptr<Store> open(const StoreOptions& options, bool with_writer = true);
   // The embedded default: SQLite at DATA/ximssd.db and blobs under DATA/blobs. With
   // `with_writer` false (admin commands) writes run synchronously on the calling thread.
   static std::unique_ptr<Store> open_embedded(const std::string& data_dir, bool with_writer = true);

@@ -16,12 +16,34 @@ std::unordered_map<uint64_t, std::unique_ptr<SqliteRepository>>& thread_connecti
   thread_local std::unordered_map<uint64_t, std::unique_ptr<SqliteRepository>> connections;
   return connections;
 }
+
+// The writer's connection: SQLite's transactions, BEGIN IMMEDIATE so the write lock is taken at once.
+class SqliteWriteConnection final : public WriteConnection {
+ public:
+  explicit SqliteWriteConnection(const std::string& path) : repo_(path) {}
+  Repository& repository() override { return repo_; }
+  void begin() override { repo_.db().exec("BEGIN IMMEDIATE"); }
+  void savepoint() override { repo_.db().exec("SAVEPOINT w"); }
+  void release_savepoint() override { repo_.db().exec("RELEASE w"); }
+  void rollback_to_savepoint() override { repo_.db().exec("ROLLBACK TO w"); }
+  void commit() override { repo_.db().exec("COMMIT"); }
+  void rollback() noexcept override {
+    try {
+      repo_.db().exec("ROLLBACK");
+    } catch (...) {
+    }
+  }
+  bool is_conflict(const std::exception_ptr&) const override { return false; }  // one writer: none
+
+ private:
+  SqliteRepository repo_;
+};
 }  // namespace
 
 SqliteBackend::SqliteBackend(std::string path, BlobStore* blobs, bool with_writer)
     : path_(std::move(path)), blobs_(blobs), instance_(next_instance++) {
   migrate(connection().db());
-  if (with_writer) writer_ = std::make_unique<GroupCommitWriter>(path_, blobs_);
+  if (with_writer) writer_ = std::make_unique<GroupCommitWriter>(std::make_unique<SqliteWriteConnection>(path_), blobs_);
 }
 
 SqliteBackend::~SqliteBackend() {

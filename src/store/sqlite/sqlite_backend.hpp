@@ -7,7 +7,8 @@
 #include <string>
 
 #include "store/backend.hpp"
-#include "store/sqlite/group_commit_writer.hpp"
+#include "store/group_commit_writer.hpp"
+#include "store/sqlite/sqlite_repository.hpp"
 
 namespace ximssd::store {
 

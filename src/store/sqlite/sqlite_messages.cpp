@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "base/error.hpp"
+#include "store/flag_edit.hpp"
 
 namespace ximssd::store {
 
@@ -234,48 +235,6 @@ std::vector<FlagChange> SqliteRepository::update_flags(int64_t mailbox_id, const
   return out;
 }
 
-namespace {
-
-std::vector<std::string> split_keywords(std::string_view text) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t end = text.find(' ', i);
-    if (end == std::string_view::npos) end = text.size();
-    if (end > i) out.emplace_back(text.substr(i, end - i));
-    i = end + 1;
-  }
-  return out;
-}
-
-bool same_keyword(std::string_view a, std::string_view b) {  // keywords compare case-insensitively
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string edit_keywords(std::string_view stored, const FlagStore& edit) {
-  std::vector<std::string> now = edit.mode == FlagStore::Mode::replace ? std::vector<std::string>{} : split_keywords(stored);
-  auto has = [&](std::string_view k) {
-    return std::find_if(now.begin(), now.end(), [&](const std::string& x) { return same_keyword(x, k); });
-  };
-  for (const auto& k : edit.keywords) {
-    auto it = has(k);
-    if (edit.mode == FlagStore::Mode::remove) {
-      if (it != now.end()) now.erase(it);
-    } else if (it == now.end()) {
-      now.push_back(k);
-    }
-  }
-  std::string out;
-  for (const auto& k : now) {
-    if (!out.empty()) out += ' ';
-    out += k;
-  }
-  return out;
-}
-
-}  // namespace
 
 FlagStoreResult SqliteRepository::store_flags(int64_t mailbox_id, const std::vector<int64_t>& uids,
                                               const FlagStore& edit) {
@@ -292,9 +251,7 @@ FlagStoreResult SqliteRepository::store_flags(int64_t mailbox_id, const std::vec
       out.modified.push_back(uid);
       continue;
     }
-    uint32_t after = edit.mode == FlagStore::Mode::add      ? before | edit.flags
-                     : edit.mode == FlagStore::Mode::remove ? before & ~edit.flags
-                                                            : (before & ~edit.replaced) | (edit.flags & edit.replaced);
+    uint32_t after = edit_flags(before, edit);
     std::string keywords_after = edit_keywords(keywords_before, edit);
     if (after == before && keywords_after == keywords_before) continue;
     Statement bump(db_, "UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING highest_modseq");

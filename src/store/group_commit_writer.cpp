@@ -1,11 +1,11 @@
-#include "store/sqlite/group_commit_writer.hpp"
+#include "store/group_commit_writer.hpp"
 
 #include <spdlog/spdlog.h>
 
 namespace ximssd::store {
 
-GroupCommitWriter::GroupCommitWriter(const std::string& path, BlobStore* blobs, size_t max_batch)
-    : repo_(path), blobs_(blobs), max_batch_(max_batch) {
+GroupCommitWriter::GroupCommitWriter(std::unique_ptr<WriteConnection> connection, BlobStore* blobs, size_t max_batch)
+    : connection_(std::move(connection)), blobs_(blobs), max_batch_(max_batch) {
   publisher_ = std::thread([this] { run_publisher(); });
   committer_ = std::thread([this] { run_committer(); });
 }
@@ -117,36 +117,51 @@ void GroupCommitWriter::run_committer() {
   }
 }
 
+std::exception_ptr GroupCommitWriter::try_batch(std::deque<Job>& batch, std::vector<std::exception_ptr>& errors) {
+  auto& db = *connection_;
+  // A batch of one needs no savepoint: if its write fails, the transaction is rolled back.
+  bool alone = batch.size() == 1;
+  try {
+    db.begin();
+    bool any_ok = false;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      errors[i] = batch[i].error;
+      if (errors[i]) continue;
+      if (!alone) db.savepoint();
+      try {
+        batch[i].work(db.repository());
+        if (!alone) db.release_savepoint();
+        any_ok = true;
+      } catch (...) {
+        errors[i] = std::current_exception();
+        if (db.is_conflict(errors[i])) throw;  // the whole transaction is lost
+        if (!alone) {
+          db.rollback_to_savepoint();
+          db.release_savepoint();
+        }
+      }
+    }
+    if (any_ok) db.commit();
+    else db.rollback();
+    return nullptr;
+  } catch (...) {
+    db.rollback();
+    return std::current_exception();
+  }
+}
+
 void GroupCommitWriter::commit_batch(std::deque<Job>& batch) {
   std::vector<std::exception_ptr> errors(batch.size());
   std::exception_ptr commit_error;
-  auto& db = repo_.db();
-  try {
-    db.exec("BEGIN IMMEDIATE");
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (batch[i].error) {
-        errors[i] = batch[i].error;
-        continue;
-      }
-      db.exec("SAVEPOINT w");
-      try {
-        batch[i].work(repo_);
-        db.exec("RELEASE w");
-      } catch (...) {
-        errors[i] = std::current_exception();
-        db.exec("ROLLBACK TO w");
-        db.exec("RELEASE w");
-      }
-    }
-    db.exec("COMMIT");
-  } catch (...) {
-    commit_error = std::current_exception();
-    try {
-      db.exec("ROLLBACK");
-    } catch (...) {
-    }
-    spdlog::error("store: a batch of {} writes failed to commit", batch.size());
+  // A conflict with another node's transaction (a deadlock between two batches) rolled this
+  // batch back whole; it runs again, and the other has finished by then.
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    commit_error = try_batch(batch, errors);
+    if (!commit_error || !connection_->is_conflict(commit_error) || attempt == kAttempts) break;
+    spdlog::info("store: a batch of {} writes conflicted with another writer; running it again", batch.size());
   }
+  if (commit_error) spdlog::error("store: a batch of {} writes failed to commit", batch.size());
   {
     std::lock_guard lock(mutex_);
     ++batches_;

@@ -1,4 +1,5 @@
-// The single writer of the SQLite database, in two pipelined stages.
+// The single writer of a store's database (each backend gives it one WriteConnection), in two
+// pipelined stages.
 //
 // The committer thread takes every queued write, runs them one after the other inside ONE
 // transaction (each in its own savepoint, so one failing write does not undo the others) and
@@ -23,16 +24,31 @@
 
 #include "store/backend.hpp"
 #include "store/blob_store.hpp"
-#include "store/sqlite/sqlite_repository.hpp"
 
 namespace ximssd::store {
+
+// What the writer needs from a backend: one connection's Repository and its transactions.
+class WriteConnection {
+ public:
+  virtual ~WriteConnection() = default;
+  virtual Repository& repository() = 0;
+  virtual void begin() = 0;
+  virtual void savepoint() = 0;  // one level deep: each write of a batch in its own
+  virtual void release_savepoint() = 0;
+  virtual void rollback_to_savepoint() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() noexcept = 0;
+  // True when `error` means the transaction lost a conflict with another writer (another
+  // node): it was rolled back whole and the batch may simply run again.
+  virtual bool is_conflict(const std::exception_ptr& error) const = 0;
+};
 
 class GroupCommitWriter {
  public:
   using Work = Backend::Work;
   using Done = Backend::Done;
 
-  GroupCommitWriter(const std::string& path, BlobStore* blobs, size_t max_batch = 512);
+  GroupCommitWriter(std::unique_ptr<WriteConnection> connection, BlobStore* blobs, size_t max_batch = 512);
   ~GroupCommitWriter();  // finishes the queued writes, then stops
   GroupCommitWriter(const GroupCommitWriter&) = delete;
   GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
@@ -54,9 +70,11 @@ class GroupCommitWriter {
   void run_publisher();
   void run_committer();
   void commit_batch(std::deque<Job>& batch);
+  // One attempt at the batch: fills `errors`; returns the commit's error, if any.
+  std::exception_ptr try_batch(std::deque<Job>& batch, std::vector<std::exception_ptr>& errors);
   void to_committer(std::deque<Job>& jobs);
 
-  SqliteRepository repo_;
+  std::unique_ptr<WriteConnection> connection_;
   BlobStore* blobs_;
   size_t max_batch_;
   mutable std::mutex mutex_;
