@@ -74,6 +74,7 @@ std::optional<Outcome> LocalDelivery::quota_refusal(const mail::AccountRecord& a
   try {
     quota_.check(account.id, size);
   } catch (const Failure& f) {
+    if (f.code() != ErrorCode::limitExceeded) throw;
     // Temporary: the owner may free space, and the sender's retry then succeeds.
     return Outcome{452, "4.2.2", "mailbox full: " + std::string(f.what())};
   }

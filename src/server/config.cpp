@@ -4,6 +4,7 @@
 
 #include <toml++/toml.h>
 
+#include <cctype>
 #include <functional>
 #include <map>
 #include <stdexcept>
@@ -44,7 +45,12 @@ const std::map<std::string, Key>& keys() {
       {"store.blobs", {"directory of message bodies; nodes sharing a database share it (DATA/blobs)",
                        [](Config& c, const toml::node& n) { c.store_blobs = as<std::string>(n, "store.blobs"); }}},
       {"server.node", {"this node's name, carried in HTTP session ids for sticky load balancing (none)",
-                       [](Config& c, const toml::node& n) { c.node_name = as<std::string>(n, "server.node"); }}},
+                       [](Config& c, const toml::node& n) {
+                         c.node_name = as<std::string>(n, "server.node");
+                         for (char ch : c.node_name)
+                           if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_')
+                             throw std::runtime_error("server.node may hold only letters, digits and '_'");
+                       }}},
       {"server.io_threads", {"network threads; 0 = one per core (0)",
                              [](Config& c, const toml::node& n) { c.io_threads = as<unsigned>(n, "server.io_threads"); }}},
       {"ximss.listen", {"address XIMSS listens on (0.0.0.0)",

@@ -72,7 +72,7 @@ int serve(const Config& config) {
   mail::SaslServer sasl(accounts, default_domain, host);
   mail::LoginThrottle throttle(std::chrono::milliseconds(config.throttle_base_ms),
                                std::chrono::milliseconds(config.throttle_max_ms));
-  ximss::SessionRegistry sessions;
+  ximss::SessionRegistry sessions(config.node_name);
   mail::LoginNonces nonces(host);
   ximss::StringsDictionary strings;
   ximss::KnownValues known_values;

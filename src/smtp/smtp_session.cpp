@@ -184,7 +184,19 @@ SmtpSession::After SmtpSession::rcpt(const CommandLine& c, std::string& out) {
     return After::nothing;
   }
   std::string address = to.address == "Postmaster" ? "postmaster@" + ctx_.default_domain : to.address;
-  switch (ctx_.delivery.classify(address)) {
+  delivery::AddressKind kind;
+  std::optional<delivery::Outcome> refused;
+  try {
+    kind = ctx_.delivery.classify(address);
+    if (kind == delivery::AddressKind::local_account)
+      refused = ctx_.delivery.check_recipient(address, mail_from_->size.value_or(0));
+  } catch (const std::exception& e) {
+    // The store cannot answer (its database is down): the sender tries again later.
+    spdlog::warn("{}: cannot look up <{}>: {}", protocol_name(), address, e.what());
+    reply(out, 451, "4.3.0", "cannot look up the recipient now, try again later");
+    return After::nothing;
+  }
+  switch (kind) {
     case delivery::AddressKind::remote:
       reply(out, 550, "5.7.1", "relaying denied: <" + address + "> is not a local address");
       return After::nothing;
@@ -194,7 +206,7 @@ SmtpSession::After SmtpSession::rcpt(const CommandLine& c, std::string& out) {
     case delivery::AddressKind::local_account:
       break;
   }
-  if (auto refused = ctx_.delivery.check_recipient(address, mail_from_->size.value_or(0))) {
+  if (refused) {
     out += refused->reply_line() + "\r\n";
     return After::nothing;
   }

@@ -121,7 +121,7 @@ std::shared_ptr<Session> SessionRegistry::create(store::AccountRecord account, s
                                                  std::chrono::seconds idle_timeout) {
   std::lock_guard lock(mutex_);
   // A counter (for readability in logs) and 24 random alphanumerics: over 140 bits of randomness.
-  std::string url_id = std::to_string(++counter_) + "-" + random_alnum(24);
+  std::string url_id = (node_.empty() ? "" : node_ + ".") + std::to_string(++counter_) + "-" + random_alnum(24);
   auto session = std::make_shared<Session>(url_id, std::move(account), std::move(client_ip), idle_timeout);
   sessions_[url_id] = session;
   return session;

@@ -127,6 +127,10 @@ boost::asio::awaitable<void> run_in_session(std::shared_ptr<Session> session,
 // All live sessions by urlID (for the HTTP binding and for administration).
 class SessionRegistry {
  public:
+  // `node` (letters, digits, '_'; may be empty) starts every urlID this registry makes, as
+  // "<node>.<counter>-<secret>": a load balancer in front of several nodes sends each HTTP
+  // session's requests (/Session/<urlID>/...) to the node that named it.
+  explicit SessionRegistry(std::string node = {}) : node_(std::move(node)) {}
   std::shared_ptr<Session> create(store::AccountRecord account, std::string client_ip,
                                   std::chrono::seconds idle_timeout);
   std::shared_ptr<Session> find(const std::string& url_id);
@@ -134,6 +138,7 @@ class SessionRegistry {
   size_t size();
 
  private:
+  std::string node_;
   std::mutex mutex_;
   uint64_t counter_ = 0;
   std::unordered_map<std::string, std::weak_ptr<Session>> sessions_;

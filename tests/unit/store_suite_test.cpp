@@ -250,6 +250,123 @@ TEST_P(StoreSuite, OrigUidsAttributesAndErasure) {
   EXPECT_EQ(append(std::nullopt, ""), 3);
 }
 
+// STORE and the bulk writes: flags and keywords, UNCHANGEDSINCE, copies, erasures and the
+// modseqs each takes.
+TEST_P(StoreSuite, FlagsCopiesAndErasuresTakeModseqsInOrder) {
+  int64_t account = make_account("f");
+  int64_t box = 0, other = 0;
+  write_and_wait([&](Repository& r) {
+    box = r.insert_mailbox(account, "INBOX", "", false, r.next_uid_validity(10));
+    other = r.insert_mailbox(account, "Other", "", false, r.next_uid_validity(10));
+  });
+  std::vector<StagedBlob> blobs;
+  write_and_wait([&](Repository& r) {
+    for (int i = 0; i < 4; ++i) {
+      NewMessage m;
+      m.mailbox_id = box;
+      m.blob_id = std::string(64, static_cast<char>('a' + i));
+      m.size = 10;
+      m.keywords = i == 0 ? "Work" : "";
+      r.append_message(m);
+    }
+  });
+  auto& reader = store_->reader();
+  int64_t before = reader.find_mailbox_by_id(box)->highest_modseq;
+
+  FlagStore add_seen;
+  add_seen.flags = 1;
+  add_seen.keywords = {"work", "Later"};  // "work" is already there (keywords ignore case)
+  FlagStoreResult result;
+  write_and_wait([&](Repository& r) { result = r.store_flags(box, {3, 1, 99}, add_seen); });
+  ASSERT_EQ(result.changed.size(), 2u);
+  EXPECT_EQ(result.changed[0].uid, 3);  // in the order asked
+  EXPECT_EQ(result.changed[0].modseq, before + 1);
+  EXPECT_EQ(result.changed[1].uid, 1);
+  EXPECT_EQ(result.changed[1].keywords, "Work Later");
+  EXPECT_EQ(reader.find_message(box, 1)->keywords, "Work Later");
+  EXPECT_EQ(reader.find_message(box, 3)->flags, 1u);
+  EXPECT_EQ(reader.find_message(box, 3)->modseq, before + 1);
+
+  FlagStore conditional;
+  conditional.mode = FlagStore::Mode::remove;
+  conditional.flags = 1;
+  conditional.unchanged_since = before;  // 1 and 3 changed after it, 2 did not
+  write_and_wait([&](Repository& r) { result = r.store_flags(box, {1, 2, 3}, conditional); });
+  EXPECT_EQ(result.modified, (std::vector<int64_t>{1, 3}));
+  EXPECT_TRUE(result.changed.empty());  // 2 had no \Seen to remove
+
+  std::vector<FlagChange> flagged;
+  write_and_wait([&](Repository& r) { flagged = r.update_flags(box, {2, 4}, 4, 0); });
+  ASSERT_EQ(flagged.size(), 2u);
+  EXPECT_EQ(flagged[1].modseq, flagged[0].modseq + 1);
+  EXPECT_EQ(reader.find_message(box, 1)->keywords, "Work Later");  // keywords untouched
+
+  std::vector<CopiedMessage> copies;
+  write_and_wait([&](Repository& r) { copies = r.copy_messages(box, {4, 2, 42, 2}, other); });
+  ASSERT_EQ(copies.size(), 2u);
+  EXPECT_EQ(copies[0].source_uid, 2);
+  EXPECT_EQ(copies[0].uid, 1);
+  EXPECT_EQ(copies[1].source_uid, 4);
+  EXPECT_EQ(copies[1].uid, 2);
+  auto copy = reader.find_message(other, 2);
+  ASSERT_TRUE(copy);
+  EXPECT_EQ(copy->flags, 4u);
+  EXPECT_EQ(copy->orig_uid, 2);  // a copy's ORIGUID is its own UID
+  EXPECT_EQ(copy->blob_id, std::string(64, 'd'));
+
+  int64_t modseq = reader.find_mailbox_by_id(box)->highest_modseq;
+  std::vector<int64_t> erased;
+  write_and_wait([&](Repository& r) { erased = r.erase_messages(box, {3, 1, 77}); });
+  EXPECT_EQ(erased, (std::vector<int64_t>{3, 1}));
+  auto gone = reader.expunged_since(box, modseq);
+  ASSERT_EQ(gone.size(), 2u);
+  EXPECT_EQ(gone[0].uid, 3);
+  EXPECT_EQ(gone[0].modseq, modseq + 1);
+  EXPECT_EQ(gone[1].uid, 1);
+  EXPECT_EQ(reader.find_mailbox_by_id(box)->highest_modseq, modseq + 2);
+  auto changed = reader.list_message_keys_since(box, modseq - 2);  // the two \Flagged; 1 and 3 are gone
+  ASSERT_EQ(changed.size(), 2u);
+  EXPECT_EQ(changed[0].uid, 2);
+  EXPECT_EQ(changed[1].uid, 4);
+
+  int64_t moved = 0;
+  write_and_wait([&](Repository& r) { moved = r.move_all_messages(box, other); });
+  EXPECT_EQ(moved, 2);
+  EXPECT_TRUE(reader.list_messages(box).empty());
+  auto now_there = reader.list_message_keys(other);
+  ASSERT_EQ(now_there.size(), 4u);
+  EXPECT_EQ(now_there.back().uid, 4);
+}
+
+// A refused insert or rename is reported to the caller, who may go on in the same transaction.
+TEST_P(StoreSuite, DuplicatesAreRefusedWithoutSpoilingTheTransaction) {
+  int64_t account = make_account("d");
+  write_and_wait([&](Repository& r) {
+    int64_t a = r.insert_mailbox(account, "A", "", false, r.next_uid_validity(1));
+    r.insert_mailbox(account, "B", "", false, r.next_uid_validity(1));
+    EXPECT_THROW(r.insert_mailbox(account, "A", "", false, r.next_uid_validity(1)), Failure);
+    EXPECT_THROW(r.rename_mailbox(a, "B"), Failure);
+    EXPECT_THROW(r.insert_domain("EXAMPLE.dom", false), Failure);  // names ignore case
+    r.rename_mailbox(a, "C");
+    r.set_acl_entry(a, "Bob", "lr");
+    r.set_acl_entry(a, "bob", "lrs");  // the same entry
+    r.add_subscription(account, "C");
+    r.add_subscription(account, "C");
+  });
+  auto& reader = store_->reader();
+  auto c = reader.find_mailbox(account, "C");
+  ASSERT_TRUE(c);
+  EXPECT_FALSE(reader.find_mailbox(account, "A"));
+  auto acl = reader.mailbox_acl(c->id);
+  ASSERT_EQ(acl.size(), 1u);
+  EXPECT_EQ(acl[0].rights, "lrs");
+  EXPECT_EQ(reader.mailboxes_with_acl_patterns({"BOB"}).size(), 1u);
+  EXPECT_EQ(reader.subscriptions(account), (std::vector<std::string>{"C"}));
+  auto names = reader.list_mailboxes(account);
+  ASSERT_EQ(names.size(), 2u);
+  EXPECT_EQ(names[0].name, "B");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreSuite, ::testing::ValuesIn(backends()),
                          [](const auto& info) { return info.param.name; });
 

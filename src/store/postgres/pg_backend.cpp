@@ -1,11 +1,10 @@
 #include "store/postgres/pg_backend.hpp"
 
-#include <sodium.h>
-
 #include <atomic>
 #include <unordered_map>
 
 #include "base/error.hpp"
+#include "base/random.hpp"
 #include "store/postgres/pg_change_listener.hpp"
 #include "store/postgres/pg_schema.hpp"
 
@@ -21,17 +20,6 @@ std::unordered_map<uint64_t, std::unique_ptr<PgRepository>>& thread_connections(
   return connections;
 }
 
-std::string random_origin() {
-  unsigned char bytes[8];
-  randombytes_buf(bytes, sizeof bytes);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
 
 bool is_conflict_error(const std::exception_ptr& error) {
   try {
@@ -92,7 +80,7 @@ void pg_notify_touched(PgRepository& repo, const std::string& origin) {
 }
 
 PgBackend::PgBackend(std::string conninfo, BlobStore* blobs, bool with_writer)
-    : conninfo_(std::move(conninfo)), blobs_(blobs), instance_(next_instance++), origin_(random_origin()) {
+    : conninfo_(std::move(conninfo)), blobs_(blobs), instance_(next_instance++), origin_(random_alnum(16)) {
   pg_migrate(connection().db());
   if (with_writer)
     writer_ = std::make_unique<GroupCommitWriter>(std::make_unique<PgWriteConnection>(conninfo_, origin_), blobs_);
