@@ -791,3 +791,26 @@ def test_request_rate_limit(start_server):
     # The bucket refills.
     time.sleep(1.5)
     assert one().status == 200
+
+
+# --- several nodes: a session id names its node ---------------------------------------------------
+
+@pytest.mark.server_settings({"server.node": "n7"})
+def test_session_ids_start_with_the_node_name_and_route_back_to_it(server, web):
+    """With server.node set, every urlID starts with "<node>." so that a load balancer can send a
+    session's requests to the node that holds it; the session works under that id."""
+    user, password = account(server, "nodal")
+    c = http_login(web, server, user, password)
+    assert c.url_id.startswith("n7."), c.url_id
+    batch = c.sync([("noop",)])
+    assert batch.complete and batch[0].ok, batch
+    # Over TCP too (the id appears in the session element the same way).
+    tcp = server.login(user, password)
+    assert tcp.request("noop").ok
+
+
+def test_a_node_name_that_is_not_a_plain_word_is_refused(tmp_path):
+    from server_harness import XimssServer
+    srv = XimssServer(tmp_path / "bad", {"server.node": "n1/evil"})
+    cp = srv.admin("account", "list", "--set", "server.node=n1/evil")
+    assert cp.returncode != 0 and "server.node" in (cp.stderr + cp.stdout), cp
