@@ -44,6 +44,8 @@ const std::map<std::string, Key>& keys() {
                           [](Config& c, const toml::node& n) { c.store_postgres = as<std::string>(n, "store.postgres"); }}},
       {"store.blobs", {"directory of message bodies; nodes sharing a database share it (DATA/blobs)",
                        [](Config& c, const toml::node& n) { c.store_blobs = as<std::string>(n, "store.blobs"); }}},
+      {"store.blob_storage", {"message bodies as files (in store.blobs) or in the database (postgres only): files or database (files)",
+                              [](Config& c, const toml::node& n) { c.store_blob_storage = as<std::string>(n, "store.blob_storage"); }}},
       {"server.node", {"this node's name, carried in HTTP session ids for sticky load balancing (none)",
                        [](Config& c, const toml::node& n) {
                          c.node_name = as<std::string>(n, "server.node");
@@ -202,6 +204,7 @@ store::StoreOptions store_options(const Config& config) {
   options.backend = config.store_backend;
   options.postgres = config.store_postgres;
   options.blobs = config.store_blobs;
+  options.blob_storage = config.store_blob_storage;
   return options;
 }
 

@@ -44,6 +44,7 @@ struct Config {
   std::string store_backend = "sqlite";
   std::string store_postgres;  // libpq connection string
   std::string store_blobs;     // message bodies; empty = DATA/blobs
+  std::string store_blob_storage = "files";  // or "database" (PostgreSQL only)
   // This node's name in HTTP session ids (a load balancer routes a session to the node it names);
   // empty = none.
   std::string node_name;

@@ -26,7 +26,8 @@ GroupCommitWriter::~GroupCommitWriter() {
 }
 
 void GroupCommitWriter::submit(Work work, Done done, std::vector<StagedBlob> blobs) {
-  bool has_blobs = !blobs.empty();
+  // Bodies stored by the commit itself need no publishing first.
+  bool has_blobs = !blobs.empty() && !blobs_->stored_with_commit();
   {
     std::lock_guard lock(mutex_);
     (has_blobs ? publish_queue_ : commit_queue_).push_back(Job{std::move(work), std::move(done), std::move(blobs), {}});
@@ -129,6 +130,7 @@ std::exception_ptr GroupCommitWriter::try_batch(std::deque<Job>& batch, std::vec
       if (errors[i]) continue;
       if (!alone) db.savepoint();
       try {
+        db.store_bodies(batch[i].blobs);
         batch[i].work(db.repository());
         if (!alone) db.release_savepoint();
         any_ok = true;

@@ -36,6 +36,8 @@ class WriteConnection {
   virtual void savepoint() = 0;  // one level deep: each write of a batch in its own
   virtual void release_savepoint() = 0;
   virtual void rollback_to_savepoint() = 0;
+  // Bodies the BlobStore stores with the commit (stored_with_commit), in the current transaction.
+  virtual void store_bodies(const std::vector<StagedBlob>&) {}
   virtual void commit() = 0;
   virtual void rollback() noexcept = 0;
   // True when `error` means the transaction lost a conflict with another writer (another

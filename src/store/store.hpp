@@ -28,12 +28,14 @@ struct GarbageReport {
 };
 
 // Where the store lives: `backend` "sqlite" (DATA/ximssd.db) or "postgres" (`postgres` is a
-// libpq connection string); bodies under `blobs` (default DATA/blobs; nodes share one).
+// libpq connection string); bodies as files under `blobs` (default DATA/blobs; nodes share
+// one), or with `blob_storage` "database" in the PostgreSQL database.
 struct StoreOptions {
   std::string data_dir;
   std::string backend = "sqlite";
   std::string postgres;
   std::string blobs;
+  std::string blob_storage = "files";
 };
 
 class Store {

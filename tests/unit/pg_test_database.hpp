@@ -47,4 +47,15 @@ inline std::optional<std::string> create_database() {
   return *base + " dbname=" + name;
 }
 
+// Runs one statement in the database `conninfo` names.
+inline void run_sql(const std::string& conninfo, const std::string& sql) {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  PGresult* r = PQexec(conn, sql.c_str());
+  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  std::string message = PQresultErrorMessage(r);
+  PQclear(r);
+  PQfinish(conn);
+  if (!ok) throw std::runtime_error(sql + ": " + message);
+}
+
 }  // namespace testing_pg

@@ -5,6 +5,7 @@
 
 #include "base/error.hpp"
 #include "base/random.hpp"
+#include "store/postgres/pg_blob_store.hpp"
 #include "store/postgres/pg_change_listener.hpp"
 #include "store/postgres/pg_schema.hpp"
 
@@ -44,6 +45,7 @@ class PgWriteConnection final : public WriteConnection {
   void savepoint() override { repo_.db().query("SAVEPOINT w"); }
   void release_savepoint() override { repo_.db().query("RELEASE SAVEPOINT w"); }
   void rollback_to_savepoint() override { repo_.db().query("ROLLBACK TO SAVEPOINT w"); }
+  void store_bodies(const std::vector<StagedBlob>& blobs) override { pg_store_bodies(repo_, blobs); }
   void commit() override {
     pg_notify_touched(repo_, origin_);
     repo_.db().commit();
@@ -81,7 +83,7 @@ void pg_notify_touched(PgRepository& repo, const std::string& origin) {
 
 PgBackend::PgBackend(std::string conninfo, BlobStore* blobs, bool with_writer)
     : conninfo_(std::move(conninfo)), blobs_(blobs), instance_(next_instance++), origin_(random_alnum(16)) {
-  pg_migrate(connection().db());
+  pg_migrate(thread_connection().db());
   if (with_writer)
     writer_ = std::make_unique<GroupCommitWriter>(std::make_unique<PgWriteConnection>(conninfo_, origin_), blobs_);
 }
@@ -92,13 +94,13 @@ PgBackend::~PgBackend() {
   thread_connections().erase(instance_);
 }
 
-PgRepository& PgBackend::connection() {
+PgRepository& PgBackend::thread_connection() {
   auto& slot = thread_connections()[instance_];
   if (!slot) slot = std::make_unique<PgRepository>(conninfo_);
   return *slot;
 }
 
-Repository& PgBackend::reader() { return connection(); }
+Repository& PgBackend::reader() { return thread_connection(); }
 
 void PgBackend::submit(Work work, Done done, std::vector<StagedBlob> blobs) {
   if (!writer_) throw Failure(ErrorCode::internal, "the store has no writer");
@@ -107,10 +109,11 @@ void PgBackend::submit(Work work, Done done, std::vector<StagedBlob> blobs) {
 
 void PgBackend::run_now(const Work& work, const std::vector<StagedBlob>& blobs) {
   blobs_->publish(blobs);  // releases them, also when it throws
-  auto& repo = connection();
+  auto& repo = thread_connection();
   repo.touched().clear();
   repo.db().begin();
   try {
+    pg_store_bodies(repo, blobs);
     work(repo);
     pg_notify_touched(repo, origin_);
     repo.db().commit();

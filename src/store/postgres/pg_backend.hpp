@@ -40,10 +40,10 @@ class PgBackend final : public Backend {
 
   // This process's mark on its notifications (it ignores its own).
   const std::string& origin() const { return origin_; }
+  // The calling thread's connection (reads, and the bodies of a PgBlobStore).
+  PgRepository& thread_connection();
 
  private:
-  PgRepository& connection();
-
   std::string conninfo_;
   BlobStore* blobs_;
   uint64_t instance_;

@@ -26,14 +26,25 @@ std::string trim_message(const char* text) {
 
 }  // namespace
 
+void PgParams::push_text(std::optional<std::string> value) {
+  values_.push_back(std::move(value));
+  formats_.push_back(0);
+}
+
+PgParams& PgParams::add_binary(std::string_view bytes) {
+  values_.emplace_back(std::string(bytes));
+  formats_.push_back(1);
+  return *this;
+}
+
 PgParams& PgParams::add(int64_t value) {
-  values_.emplace_back(std::to_string(value));
+  push_text(std::to_string(value));
   return *this;
 }
 
 PgParams& PgParams::add(std::string_view value) {
   // Text parameters end at a NUL byte; PostgreSQL text cannot hold one anyway.
-  values_.emplace_back(std::string(value.substr(0, value.find('\0'))));
+  push_text(std::string(value.substr(0, value.find('\0'))));
   return *this;
 }
 
@@ -43,7 +54,7 @@ PgParams& PgParams::add(std::optional<int64_t> value) {
 }
 
 PgParams& PgParams::add_null() {
-  values_.emplace_back(std::nullopt);
+  push_text(std::nullopt);
   return *this;
 }
 
@@ -54,7 +65,7 @@ PgParams& PgParams::add_bytea(std::string_view bytes) {
     hex += kHex[c >> 4];
     hex += kHex[c & 15];
   }
-  values_.emplace_back(std::move(hex));
+  push_text(std::move(hex));
   return *this;
 }
 
@@ -71,7 +82,7 @@ PgParams& PgParams::add_text_array(const std::vector<std::string>& values) {
     literal += '"';
   }
   literal += '}';
-  values_.emplace_back(std::move(literal));
+  push_text(std::move(literal));
   return *this;
 }
 
@@ -82,8 +93,15 @@ PgParams& PgParams::add_int_array(const std::vector<int64_t>& values) {
     literal += std::to_string(values[i]);
   }
   literal += '}';
-  values_.emplace_back(std::move(literal));
+  push_text(std::move(literal));
   return *this;
+}
+
+std::vector<int> PgParams::lengths() const {
+  std::vector<int> out;
+  out.reserve(values_.size());
+  for (const auto& v : values_) out.push_back(v ? static_cast<int>(v->size()) : 0);
+  return out;
 }
 
 std::vector<const char*> PgParams::pointers() const {
@@ -153,6 +171,8 @@ void PgConnection::connect() {
   conn_ = pg_connect(conninfo_);
   if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
     std::string message = conn_ ? trim_message(PQerrorMessage(conn_)) : "out of memory";
+    if (conn_) PQfinish(conn_);  // a failed attempt still holds memory
+    conn_ = nullptr;
     throw Failure(ErrorCode::unavailable, "the database is unavailable: " + message);
   }
   // Statements must not wait for ever on a lock another node holds; a commit must be durable.
@@ -167,8 +187,15 @@ void PgConnection::ensure_connected() {
 }
 
 void PgConnection::begin() {
-  if (broken()) connect();
-  check(PQexec(conn_, "BEGIN"), "begin");
+  bool reused = !broken();
+  if (!reused) connect();
+  try {
+    check(PQexec(conn_, "BEGIN"), "begin");
+  } catch (const Failure&) {
+    if (!reused || !broken()) throw;
+    connect();  // closed while idle (the database restarted): BEGIN on a new connection
+    check(PQexec(conn_, "BEGIN"), "begin");
+  }
   in_transaction_ = true;
 }
 
@@ -209,7 +236,19 @@ PgResult PgConnection::check(PGresult* result, std::string_view what) {
   fail(result, what);
 }
 
-PgResult PgConnection::query(std::string_view sql, const PgParams& params) {
+PgResult PgConnection::query(std::string_view sql, const PgParams& params, bool binary_results) {
+  // Outside a transaction (reads), a connection the database closed while it sat idle (a
+  // restart) is replaced and the statement runs once more.
+  bool reused = !in_transaction_ && !broken();
+  try {
+    return query_once(sql, params, binary_results);
+  } catch (const Failure&) {
+    if (!reused || !broken()) throw;
+  }
+  return query_once(sql, params, binary_results);
+}
+
+PgResult PgConnection::query_once(std::string_view sql, const PgParams& params, bool binary_results) {
   if (broken()) {
     if (in_transaction_) throw Failure(ErrorCode::unavailable, "the database connection was lost");
     connect();
@@ -222,7 +261,9 @@ PgResult PgConnection::query(std::string_view sql, const PgParams& params) {
     it = prepared_.emplace(std::move(key), std::move(name)).first;
   }
   auto pointers = params.pointers();
-  return check(PQexecPrepared(conn_, it->second.c_str(), params.count(), pointers.data(), nullptr, nullptr, 0),
+  auto lengths = params.lengths();
+  return check(PQexecPrepared(conn_, it->second.c_str(), params.count(), pointers.data(), lengths.data(),
+                              params.formats().data(), binary_results ? 1 : 0),
                "query");
 }
 

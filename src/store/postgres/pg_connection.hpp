@@ -38,16 +38,23 @@ class PgParams {
   PgParams& add(const char* value) { return add(std::string_view(value)); }
   PgParams& add(std::optional<int64_t> value);
   PgParams& add_null();
-  PgParams& add_bytea(std::string_view bytes);  // binary data for a bytea column
+  PgParams& add_bytea(std::string_view bytes);  // binary data for a bytea column (hex text)
+  // Sent as is, in binary format (a bytea column: no encoding on either side; large bodies).
+  PgParams& add_binary(std::string_view bytes);
   // Array literals (for `= ANY($n::text[])`, `unnest(...)`).
   PgParams& add_text_array(const std::vector<std::string>& values);
   PgParams& add_int_array(const std::vector<int64_t>& values);
 
   int count() const { return static_cast<int>(values_.size()); }
   std::vector<const char*> pointers() const;
+  std::vector<int> lengths() const;
+  const std::vector<int>& formats() const { return formats_; }
 
  private:
+  void push_text(std::optional<std::string> value);
+
   std::vector<std::optional<std::string>> values_;
+  std::vector<int> formats_;  // 0 text, 1 binary, per parameter
 };
 
 class PgResult {
@@ -76,8 +83,9 @@ class PgConnection {
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
-  // Runs `sql` as a statement prepared once on this connection.
-  PgResult query(std::string_view sql, const PgParams& params = {});
+  // Runs `sql` as a statement prepared once on this connection. With `binary_results` the
+  // columns come in binary format (PgResult::text then gives a bytea's raw bytes).
+  PgResult query(std::string_view sql, const PgParams& params = {}, bool binary_results = false);
   // Runs one or more statements without parameters (schema, settings).
   void exec(std::string_view sql);
 
@@ -96,6 +104,7 @@ class PgConnection {
 
  private:
   void connect();
+  PgResult query_once(std::string_view sql, const PgParams& params, bool binary_results);
   [[noreturn]] void fail(PGresult* result, std::string_view what);
   PgResult check(PGresult* result, std::string_view what);
 

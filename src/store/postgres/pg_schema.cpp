@@ -124,6 +124,15 @@ CREATE TABLE mailbox_aliases (
   PRIMARY KEY (account_id, name)
 );
 )sql",
+    // v2: message bodies in the database (store.blob_storage = database).
+    R"sql(
+CREATE TABLE blobs (
+  id      text PRIMARY KEY,
+  data    bytea NOT NULL,
+  created bigint NOT NULL
+);
+ALTER TABLE blobs ALTER COLUMN data SET STORAGE EXTERNAL;
+)sql",
 };
 
 constexpr int64_t kMigrationLock = 0x78696d7373;  // "ximss": the advisory lock of migrations
