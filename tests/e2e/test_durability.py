@@ -3,25 +3,25 @@
 `append_stress` (tests/tools) runs many concurrent appenders through the store's real append path
 (rights check, body staging, group commit) and prints a line for each append once it is
 acknowledged as durable. Each cycle kills it with SIGKILL at a random moment, starts the real
-server on the same data directory, and checks, independently of the server's code (Python's
-sqlite3 and BLAKE2b):
+server on the same store, and checks, independently of the server's code (the store read through
+Python's sqlite3 or psql, and BLAKE2b):
   - every acknowledged append is present, with its UID, and its body is byte-identical;
   - UIDs only grow across cycles and are never reused;
   - nothing half-written is visible: every message row has a complete body file.
+
+On both backends: on PostgreSQL append_stress opens the server's database and body directory
+(XIMSSD_STORE_POSTGRES, XIMSSD_STORE_BLOBS), like another node would.
 """
 
 import hashlib
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
-import pytest
-
-from server_harness import XimssServer, server_binary
+from server_harness import server_binary
 
 CYCLES = 20
 CLIENTS = 24
@@ -44,33 +44,35 @@ def read_acks(path):
     return acks
 
 
-def blob_path(data, blob_id):
-    return data / "blobs" / blob_id[:2] / blob_id
+def stored_rows(server):
+    boxes = server.store_query("SELECT m.id, m.uid_next FROM mailboxes m JOIN accounts a ON a.id = m.account_id "
+                               "WHERE a.name = 'owner' AND m.name = 'Stress'")
+    assert len(boxes) == 1, boxes
+    box_id, uid_next = boxes[0]
+    rows = server.store_query("SELECT uid, blob_id, size FROM messages WHERE mailbox_id = ?", (box_id,))
+    return uid_next, {uid: (blob, size) for uid, blob, size in rows}
 
 
-def stored_rows(data):
-    db = sqlite3.connect(f"file:{data / 'ximssd.db'}?mode=ro", uri=True)
-    try:
-        box = db.execute("SELECT m.id, m.uid_next FROM mailboxes m JOIN accounts a ON a.id = m.account_id "
-                         "WHERE a.name = 'owner' AND m.name = 'Stress'").fetchone()
-        rows = db.execute("SELECT uid, blob_id, size FROM messages WHERE mailbox_id = ? ORDER BY uid",
-                          (box[0],)).fetchall()
-        return box[1], {uid: (blob, size) for uid, blob, size in rows}
-    finally:
-        db.close()
+def stress_environment(server):
+    """append_stress opens the server's store: SQLite in the data directory, or (PostgreSQL) the
+    server's database and body directory, given in its environment."""
+    env = dict(os.environ)
+    env.pop("XIMSSD_STORE_POSTGRES", None)
+    env.pop("XIMSSD_STORE_BLOBS", None)
+    if server.pg_conninfo:
+        env["XIMSSD_STORE_POSTGRES"] = server.pg_conninfo
+        env["XIMSSD_STORE_BLOBS"] = str(server.blob_dir)
+    return env
 
 
-# append_stress opens the SQLite store in the data directory (Store::open_embedded), and the checks
-# read that file.
-@pytest.mark.sqlite_only
-def test_acknowledged_appends_survive_sigkill(tmp_path):
-    server = XimssServer(tmp_path / "server")
-    server.start()
+def test_acknowledged_appends_survive_sigkill(tmp_path, start_server):
+    server = start_server()  # stopped (and its database dropped) at teardown
     server.add_account(OWNER, PASSWORD)
     c = server.login(OWNER, PASSWORD)
     assert c.request("mailboxCreate", {"mailbox": "Stress"}).ok
     assert not server.stop()
     data = server.data_dir
+    env = stress_environment(server)
     rng = random.Random(int(os.environ.get("XIMSSD_DURABILITY_SEED", "4242")))
 
     all_acks = {}
@@ -80,7 +82,7 @@ def test_acknowledged_appends_survive_sigkill(tmp_path):
         out = tmp_path / f"acks{cycle}.txt"
         with open(out, "wb") as f:
             proc = subprocess.Popen([str(stress_binary()), str(data), OWNER, "Stress", str(CLIENTS), str(cycle)],
-                                    stdout=f, stderr=subprocess.PIPE)
+                                    stdout=f, stderr=subprocess.PIPE, env=env)
             # Kill at a random moment once appends are flowing (start-up time varies by build).
             deadline = time.monotonic() + 30
             while b"\n" not in out.read_bytes() and proc.poll() is None and time.monotonic() < deadline:
@@ -95,7 +97,7 @@ def test_acknowledged_appends_survive_sigkill(tmp_path):
 
         # Restart the real server on the data directory: it must come up and serve the messages.
         server.restart()
-        uid_next, rows = stored_rows(data)
+        uid_next, rows = stored_rows(server)
         r = server.login(OWNER, PASSWORD).request("mailboxList", {"filter": "Stress"})
         assert r.ok and r.data[0].get("MESSAGES") == str(len(rows)), r
         assert r.data[0].get("UIDNEXT") == str(uid_next), r
@@ -110,7 +112,7 @@ def test_acknowledged_appends_survive_sigkill(tmp_path):
         assert uid_next > max(rows), f"cycle {cycle}: UIDNEXT {uid_next} does not exceed UID {max(rows)}"
         for uid in new_uids:  # every visible row is whole: its body exists and matches its hash
             blob, size = rows[uid]
-            body = blob_path(data, blob).read_bytes()
+            body = server.blob_path(blob).read_bytes()
             assert len(body) == size, f"cycle {cycle}: UID {uid} body has {len(body)} bytes, not {size}"
             assert hashlib.blake2b(body, digest_size=32).hexdigest() == blob, f"cycle {cycle}: UID {uid} body differs"
         seen_uids |= new_uids

@@ -8,6 +8,11 @@
 // this process with SIGKILL at random moments and checks every acknowledged append afterwards.
 //
 // usage: append_stress DATA_DIR ACCOUNT@DOMAIN MAILBOX CLIENTS SEED
+//
+// The store is SQLite in DATA_DIR (DATA_DIR/ximssd.db, bodies under DATA_DIR/blobs), or PostgreSQL
+// when the environment names it, as a server node would open it:
+//   XIMSSD_STORE_POSTGRES   libpq connection string (store.backend=postgres, store.postgres)
+//   XIMSSD_STORE_BLOBS      the message-body directory (store.blobs; default DATA_DIR/blobs)
 #include <sodium.h>
 #include <unistd.h>
 
@@ -17,6 +22,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -57,7 +63,13 @@ int main(int argc, char** argv) {
   int clients = std::stoi(argv[4]);
   uint64_t seed = std::stoull(argv[5]);
   try {
-    auto store = store::Store::open_embedded(data_dir);
+    store::StoreOptions options{data_dir};
+    if (const char* conninfo = std::getenv("XIMSSD_STORE_POSTGRES"); conninfo && *conninfo) {
+      options.backend = "postgres";
+      options.postgres = conninfo;
+    }
+    if (const char* blobs = std::getenv("XIMSSD_STORE_BLOBS"); blobs && *blobs) options.blobs = blobs;
+    auto store = store::Store::open(options);
     auto account = store->reader().find_account(name, domain);
     if (!account) throw Failure(ErrorCode::notFound, "unknown account");
     mail::MailboxService mailboxes(*store);
