@@ -9,6 +9,8 @@
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "base/text.hpp"
 #include "imap/server/dispatch.hpp"
 #include "ximss/listener.hpp"
@@ -251,7 +253,10 @@ void ImapConnection::finish(CommandContext& c) {
   if (!c.respond) return;
   std::string line = c.tag + " " + c.status + " ";
   if (!c.code.empty()) line += "[" + c.code + "] ";
-  line += c.text.empty() ? c.name + " completed" : c.text;
+  // The text may come from elsewhere (the database's messages span lines): it stays one line.
+  std::string text = c.text.empty() ? c.name + " completed" : c.text;
+  std::replace_if(text.begin(), text.end(), [](char ch) { return ch == '\r' || ch == '\n' || ch == '\0'; }, ' ');
+  line += text;
   line += "\r\n";
   queue(line);
   if (c.status == "BAD") count_bad();  // after the response: a BYE it causes comes last
