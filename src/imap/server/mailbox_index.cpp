@@ -58,7 +58,12 @@ std::shared_ptr<const MailboxVersion> MailboxIndex::current(Entry& entry) {
     entry.stale_ = false;
     entry.current_ = load(entry.mailbox_id_);
   } else if (entry.stale_.exchange(false)) {
-    if (auto next = advance(*entry.current_)) entry.current_ = std::move(next);
+    try {
+      if (auto next = advance(*entry.current_)) entry.current_ = std::move(next);
+    } catch (...) {
+      entry.stale_ = true;  // not read (the database is away): the change is still to be seen
+      throw;
+    }
   }
   return entry.current_;
 }
@@ -115,11 +120,16 @@ std::shared_ptr<const MailboxVersion> MailboxIndex::load(int64_t mailbox_id) {
   auto v = std::make_shared<MailboxVersion>();
   v->mailbox_id = mailbox_id;
   // The modseq first: a change committed while the rows are read is then read again later
-  // (applying a row twice is harmless), never missed.
+  // (applying a row twice is harmless), never missed. A row read may be newer than that modseq;
+  // modseqs are taken in commit order, so every change up to the newest row read is in the rows,
+  // and that is the version's modseq (HIGHESTMODSEQ is never below a MODSEQ already sent).
   if (auto record = db.find_mailbox_by_id(mailbox_id)) v->modseq = record->highest_modseq;
   auto rows = db.list_message_keys(mailbox_id);
   reserve(*v, rows.size());
-  for (const auto& m : rows) push(*v, m);
+  for (const auto& m : rows) {
+    push(*v, m);
+    v->modseq = std::max(v->modseq, m.modseq);
+  }
   return v;
 }
 
@@ -130,6 +140,7 @@ std::shared_ptr<const MailboxVersion> MailboxIndex::advance(const MailboxVersion
   else return load(from.mailbox_id);  // removed: an empty mailbox from now on
   if (modseq == from.modseq) return nullptr;  // nothing new
   auto changed = db.list_message_keys_since(from.mailbox_id, from.modseq);  // in UID order
+  for (const auto& m : changed) modseq = std::max(modseq, m.modseq);  // as in load()
   auto gone = db.expunged_since(from.mailbox_id, from.modseq);
   std::vector<uint32_t> gone_uids;
   gone_uids.reserve(gone.size());
