@@ -18,9 +18,16 @@ bool connection_lost(std::string_view state) {
          state.starts_with("53");  // insufficient resources (too many connections, ...)
 }
 
+// libpq's messages span lines (ERROR:, DETAIL:, a context): one line of text, spaces collapsed,
+// so that every protocol can show it as is.
 std::string trim_message(const char* text) {
-  std::string s = text ? text : "";
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  std::string s;
+  for (const char* p = text ? text : ""; *p; ++p) {
+    char c = (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
+    if (c == ' ' && (s.empty() || s.back() == ' ')) continue;
+    s += c;
+  }
+  while (!s.empty() && s.back() == ' ') s.pop_back();
   return s;
 }
 
