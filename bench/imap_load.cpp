@@ -6,7 +6,7 @@
 // Connections are spread over T event-loop threads (1). Modes:
 //
 //   append --port P --user U --password PW --count N [--connections C] [--mailbox M] [--first F]
-//          [--seed S]
+//          [--seed S] [--pid SERVERPID]
 //     APPENDs messages F..F+N-1 (F = 0) to the mailbox over C connections (4), one APPEND in
 //     flight on each; with LITERAL+ when the server advertises it, else with synchronizing
 //     literals. Message i is generated from (S, i) alone, so every server gets the same N
@@ -15,8 +15,9 @@
 //     multipart/alternative, 15% multipart/mixed with a base64 attachment; flags and INTERNALDATE
 //     set by APPEND (95% \Seen, some \Answered and \Flagged). Then STATUS gives the mailbox's
 //     message count. Besides the overall rate, the rates over the first and the last tenth of the
-//     messages show whether appending slows down as the mailbox grows. On SIGTERM or SIGINT it
-//     stops and reports what was appended (as an error).
+//     messages show whether appending slows down as the mailbox grows, and the latency of an
+//     APPEND (command to tagged OK) p50/p90/p99/max; with --pid, the server's CPU over the whole
+//     run. On SIGTERM or SIGINT it stops and reports what was appended (as an error).
 //
 //   mixed  --port P --user U --password PW [--clients C] [--seconds S] [--warmup W] [--idle-ms I]
 //          [--pid SERVERPID]
@@ -64,6 +65,12 @@
 //   free-port [--host H]
 //     Prints a TCP port that was free a moment ago (for scripts).
 //
+// Several servers sharing one store (nodes): --port P1,P2,... spreads the connections over them
+// in turn (connection i to the (i mod n)-th port), and --pid P1,P2,... sums the process trees of
+// all the given processes (say the ximssd nodes and the database server); with more than one,
+// server_cpu_seconds_each gives each tree's share in the order given. The CPU time of a tree
+// counts its processes' reaped children too (a database's short-lived workers).
+//
 // Each mode prints one JSON line on stdout; diagnostics go to stderr. The exit status is 0 only
 // when no errors occurred (2 when the run could not be made, 1 when it had errors).
 
@@ -110,12 +117,23 @@ using namespace load;
 // ---------------------------------------------------------------------------------------------
 // Command line
 
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t comma = s.find(',', start);
+    out.push_back(s.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) return out;
+    start = comma + 1;
+  }
+}
+
 struct Options : CommonOptions {
   long clients = 10;
   long connections = 4;
   long count = 0;
   long first = 0;
-  long pid = 0;
+  std::vector<long> pids;  // --pid P[,P...]: server process trees
   long inflight = 64;
   long idle_ms = 0;
   double hold = 0;
@@ -130,12 +148,13 @@ struct Options : CommonOptions {
 void usage() {
   std::fputs(
       "usage:\n"
-      "  imap_load append --host H --port P --user U --password PW --count N [--connections C]\n"
-      "                   [--mailbox M] [--first F] [--seed S] [--threads T] [--timeout T]\n"
-      "  imap_load mixed  --host H --port P --user U --password PW [--clients C] [--seconds S]\n"
-      "                   [--warmup W] [--idle-ms I] [--mailbox M] [--pid SERVERPID] [--threads T]\n"
+      "  imap_load append --host H --port P[,P...] --user U --password PW --count N [--connections C]\n"
+      "                   [--mailbox M] [--first F] [--seed S] [--pid SERVERPID[,PID...]] [--threads T]\n"
+      "                   [--timeout T]\n"
+      "  imap_load mixed  --host H --port P[,P...] --user U --password PW [--clients C] [--seconds S]\n"
+      "                   [--warmup W] [--idle-ms I] [--mailbox M] [--pid SERVERPID[,PID...]] [--threads T]\n"
       "                   [--seed S] [--inflight K] [--timeout T] [--trace CONN]\n"
-      "  imap_load idle   --host H --port P --user U --password PW --count N [--pid SERVERPID]\n"
+      "  imap_load idle   --host H --port P[,P...] --user U --password PW --count N [--pid SERVERPID[,PID...]]\n"
       "                   [--inflight K] [--settle SECONDS] [--hold SECONDS] [--min-available-mib M]\n"
       "                   [--mailbox M] [--threads T] [--timeout T]\n"
       "  imap_load free-port [--host H]\n",
@@ -149,7 +168,9 @@ Options parse_args(int argc, char** argv) {
     else if (name == "connections") o.connections = parse_long(name, value, 1);
     else if (name == "count") o.count = parse_long(name, value, 1);
     else if (name == "first") o.first = parse_long(name, value, 0);
-    else if (name == "pid") o.pid = parse_long(name, value, 1);
+    else if (name == "pid") {
+      for (const std::string& v : split_commas(value)) o.pids.push_back(parse_long(name, v, 1));
+    }
     else if (name == "inflight") o.inflight = parse_long(name, value, 1);
     else if (name == "idle-ms") o.idle_ms = parse_long(name, value, 0);
     else if (name == "hold") o.hold = parse_double(name, value, 0);
@@ -453,9 +474,13 @@ struct TreeMemory {
   long processes = 0;
 };
 
-TreeMemory tree_memory(long root) {
+TreeMemory tree_memory(const std::vector<long>& roots) {
   TreeMemory m;
-  for (long pid : process_tree(root)) {
+  std::vector<long> pids;
+  for (long root : roots)
+    for (long pid : process_tree(root))
+      if (std::find(pids.begin(), pids.end(), pid) == pids.end()) pids.push_back(pid);
+  for (long pid : pids) {
     std::string base = "/proc/" + std::to_string(pid);
     long rss = proc_kib(base + "/status", "VmRSS");
     if (rss < 0) continue;  // exited, or a kernel thread
@@ -465,6 +490,68 @@ TreeMemory tree_memory(long root) {
     ++m.processes;
   }
   return m;
+}
+
+// CPU time (user + system) of a process and of the children it has reaped, seconds; negative
+// if unreadable. With the reaped children, a tree's sum does not drop when one of its processes
+// ends (a database's autovacuum worker, a backend whose client left): the parent inherits it.
+double cpu_with_reaped_children(long pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!f || !std::getline(f, line)) return -1;
+  auto rp = line.rfind(')');
+  if (rp == std::string::npos) return -1;
+  // After ") ": state(3) ... utime(14) stime(15) cutime(16) cstime(17).
+  unsigned long long utime = 0, stime = 0;
+  long long cutime = 0, cstime = 0;
+  if (std::sscanf(line.c_str() + rp + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld",
+                  &utime, &stime, &cutime, &cstime) != 4)
+    return -1;
+  long tck = sysconf(_SC_CLK_TCK);
+  return static_cast<double>(static_cast<long long>(utime + stime) + cutime + cstime) /
+         static_cast<double>(tck > 0 ? tck : 100);
+}
+
+// The CPU time of each given process tree (see process_tree, reaped children included), in the
+// order given; -1 for a tree none of which can be read.
+std::vector<double> trees_cpu_seconds(const std::vector<long>& roots) {
+  std::vector<double> out;
+  for (long root : roots) {
+    double sum = 0;
+    bool any = false;
+    for (long pid : process_tree(root)) {
+      double s = cpu_with_reaped_children(pid);
+      if (s >= 0) {
+        sum += s;
+        any = true;
+      }
+    }
+    out.push_back(any ? sum : -1);
+  }
+  return out;
+}
+
+// Prints server_cpu_seconds and server_cores_used (the sum over every tree), and with more than
+// one tree server_cpu_seconds_each; returns the sum, or -1 when a sample is missing.
+double print_servers_cpu(const std::vector<double>& c0, const std::vector<double>& c1, const std::vector<long>& roots,
+                         double elapsed) {
+  if (roots.empty()) return -1;
+  double t0 = 0, t1 = 0;
+  for (size_t i = 0; i < roots.size(); ++i) {
+    if (c0[i] < 0 || c1[i] < 0) {
+      std::fprintf(stderr, "imap_load: cannot read /proc/%ld/stat\n", roots[i]);
+      return -1;
+    }
+    t0 += c0[i];
+    t1 += c1[i];
+  }
+  double cpu = print_server_cpu(t0, t1, roots[0], elapsed);
+  if (roots.size() > 1) {
+    std::printf(",\"server_cpu_seconds_each\":[");
+    for (size_t i = 0; i < roots.size(); ++i) std::printf("%s%.2f", i ? "," : "", c1[i] - c0[i]);
+    std::printf("]");
+  }
+  return cpu;
 }
 
 
@@ -674,8 +761,10 @@ class Loop {
     uint64_t append_index = 0;
   };
 
-  Loop(Shared& sh, const Address& addr, size_t nconns, uint32_t first_id)
-      : sh_(sh), opt_(*sh.opt), addr_(addr), conns_(nconns), scratch_(1 << 16) {
+  // Connection i of this loop is connection first_id + i of the run; it goes to the server at
+  // addrs[(first_id + i) % addrs.size()].
+  Loop(Shared& sh, const std::vector<Address>& addrs, size_t nconns, uint32_t first_id)
+      : sh_(sh), opt_(*sh.opt), addrs_(addrs), first_id_(first_id), conns_(nconns), scratch_(1 << 16) {
     ep_ = epoll_create1(EPOLL_CLOEXEC);
     if (ep_ < 0) die("epoll_create1: " + errno_text(errno));
     for (size_t i = 0; i < conns_.size(); ++i) conns_[i].rng = Rng(sh.seed * 7919 + first_id + i);
@@ -791,7 +880,8 @@ class Loop {
 
   void start_connect(uint32_t idx) {
     Conn& c = conns_[idx];
-    int fd = ::socket(addr_.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const Address& addr = addrs_[(first_id_ + idx) % addrs_.size()];
+    int fd = ::socket(addr.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
       setup_finished(idx, false, "socket: " + errno_text(errno) + (errno == EMFILE ? " (raise ulimit -n)" : ""));
       finish(idx);
@@ -801,7 +891,7 @@ class Loop {
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c.fd = fd;
     c.st = St::connecting;
-    int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr_.addr), addr_.len);
+    int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr.addr), addr.len);
     if (rc != 0 && errno != EINPROGRESS) {
       lost(idx, "connect: " + errno_text(errno));
       return;
@@ -1267,6 +1357,8 @@ class Loop {
         sh_.error("APPEND of message " + std::to_string(c.append_index) + ": " + shorten(r));
       } else {
         sh_.appended.fetch_add(1, std::memory_order_relaxed);
+        stats_[k_append].lat_ms.push_back(
+            static_cast<float>(std::chrono::duration<double, std::milli>(now - c.sent_at).count()));
       }
       next_append(idx);
       return c.fd >= 0;
@@ -1481,7 +1573,8 @@ class Loop {
 
   Shared& sh_;
   const Options& opt_;
-  Address addr_;
+  std::vector<Address> addrs_;
+  uint32_t first_id_ = 0;
   std::vector<Conn> conns_;
   std::vector<char> scratch_;
   std::vector<KindStats> stats_;
@@ -1508,12 +1601,13 @@ struct Run {
   Run(const Options& o, size_t total) {
     sh.opt = &o;
     sh.seed = o.seed;
-    Address addr = resolve(o.host, o.port);
+    std::vector<Address> addrs;
+    for (const std::string& port : split_commas(o.port)) addrs.push_back(resolve(o.host, port));
     size_t nthreads = static_cast<size_t>(std::max(1L, o.threads));
     uint32_t first = 0;
     for (size_t t = 0; t < nthreads; ++t) {
       size_t share = total / nthreads + (t < total % nthreads ? 1 : 0);
-      loops.push_back(std::make_unique<Loop>(sh, addr, share, first));
+      loops.push_back(std::make_unique<Loop>(sh, addrs, share, first));
       first += static_cast<uint32_t>(share);
     }
   }
@@ -1561,6 +1655,23 @@ double wait_for_logins(Run& run, long expected, double timeout) {
 // ---------------------------------------------------------------------------------------------
 // append mode
 
+struct Percentiles {
+  double p50 = 0, p90 = 0, p99 = 0, max = 0;
+};
+
+Percentiles percentiles(std::vector<float>& v) {
+  Percentiles p;
+  if (v.empty()) return p;
+  std::sort(v.begin(), v.end());
+  auto at = [&](double q) { return static_cast<double>(v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))]); };
+  p.p50 = at(0.50);
+  p.p90 = at(0.90);
+  p.p99 = at(0.99);
+  p.max = static_cast<double>(v.back());
+  return p;
+}
+
+
 std::atomic<bool> g_terminated{false};  // SIGTERM or SIGINT: stop and report what was done
 
 int run_append(const Options& o) {
@@ -1570,6 +1681,8 @@ int run_append(const Options& o) {
   auto on_signal = [](int) { g_terminated.store(true); };
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
+  std::vector<double> cpu0 = trees_cpu_seconds(o.pids);
+  double self0 = self_cpu_seconds(), mach0 = machine_busy_seconds();
   auto t0 = Clock::now();
   run.start();
   uint64_t last_report = 0;
@@ -1596,6 +1709,8 @@ int run_append(const Options& o) {
     }
   }
   double elapsed = seconds_since(t0);
+  std::vector<double> cpu1 = trees_cpu_seconds(o.pids);
+  double self1 = self_cpu_seconds(), mach1 = machine_busy_seconds();
   run.join();
   uint64_t n = run.sh.appended.load();
   double mb = static_cast<double>(run.sh.appended_bytes.load()) / 1e6;
@@ -1608,6 +1723,17 @@ int run_append(const Options& o) {
   double tenth = static_cast<double>(o.count) / 10;
   if (!tenths.empty()) std::printf(",\"first_tenth_per_sec\":%.1f", tenth / tenths[0]);
   if (tenths.size() == 10) std::printf(",\"last_tenth_per_sec\":%.1f", tenth / (tenths[9] - tenths[8]));
+  std::vector<float> lat;
+  for (auto& l : run.loops) {
+    auto& v = l->stats()[k_append].lat_ms;
+    lat.insert(lat.end(), v.begin(), v.end());
+  }
+  Percentiles p = percentiles(lat);
+  std::printf(",\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f", p.p50, p.p90, p.p99, p.max);
+  double cpu = print_servers_cpu(cpu0, cpu1, o.pids, elapsed);
+  if (cpu > 0) std::printf(",\"messages_per_server_cpu_sec\":%.1f", static_cast<double>(n) / cpu);
+  print_cpu("client_", self1 - self0, elapsed);
+  if (mach0 >= 0 && mach1 >= 0) print_cpu("machine_", mach1 - mach0, elapsed);
   return finish_json_line(run.sh.errors.load(), run.sh.get_first_error(),
                           n != static_cast<uint64_t>(o.count) ? "appended " + std::to_string(n) + " of " +
                                                                     std::to_string(o.count) + " messages"
@@ -1616,22 +1742,6 @@ int run_append(const Options& o) {
 
 // ---------------------------------------------------------------------------------------------
 // mixed mode
-
-struct Percentiles {
-  double p50 = 0, p90 = 0, p99 = 0, max = 0;
-};
-
-Percentiles percentiles(std::vector<float>& v) {
-  Percentiles p;
-  if (v.empty()) return p;
-  std::sort(v.begin(), v.end());
-  auto at = [&](double q) { return static_cast<double>(v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))]); };
-  p.p50 = at(0.50);
-  p.p90 = at(0.90);
-  p.p99 = at(0.99);
-  p.max = static_cast<double>(v.back());
-  return p;
-}
 
 int run_mixed(const Options& o) {
   raise_nofile_or_warn();
@@ -1643,7 +1753,7 @@ int run_mixed(const Options& o) {
   (void)t_login;
   run.sh.go.store(true, std::memory_order_release);
   sleep_s(o.warmup);
-  double cpu0 = o.pid ? tree_cpu_seconds(o.pid) : -1;
+  std::vector<double> cpu0 = trees_cpu_seconds(o.pids);
   double self0 = self_cpu_seconds(), mach0 = machine_busy_seconds();
   uint64_t err0 = run.sh.errors.load();
   auto t0 = Clock::now();
@@ -1651,7 +1761,7 @@ int run_mixed(const Options& o) {
   sleep_s(o.seconds);
   run.sh.measuring.store(false);
   double elapsed = seconds_since(t0);
-  double cpu1 = o.pid ? tree_cpu_seconds(o.pid) : -1;
+  std::vector<double> cpu1 = trees_cpu_seconds(o.pids);
   double self1 = self_cpu_seconds(), mach1 = machine_busy_seconds();
   uint64_t err_window = run.sh.errors.load() - err0;
   // Clean up and log out.
@@ -1706,7 +1816,7 @@ int run_mixed(const Options& o) {
     if (!all[k].first_error.empty())
       std::printf(",\"%s_first_error\":%s", kind_names[k], json_string(all[k].first_error).c_str());
   }
-  double cpu = print_server_cpu(cpu0, cpu1, o.pid, elapsed);
+  double cpu = print_servers_cpu(cpu0, cpu1, o.pids, elapsed);
   if (cpu > 0) std::printf(",\"commands_per_server_cpu_sec\":%.1f", static_cast<double>(total) / cpu);
   print_cpu("client_", self1 - self0, elapsed);
   if (mach0 >= 0 && mach1 >= 0) print_cpu("machine_", mach1 - mach0, elapsed);
@@ -1720,7 +1830,7 @@ int run_idle(const Options& o) {
   raise_nofile_or_warn();
   check_nofile(o.count, 32, "connections");
   TreeMemory before{}, baseline{}, after{};
-  if (o.pid) before = tree_memory(o.pid);
+  if (!o.pids.empty()) before = tree_memory(o.pids);
 
   // The first connection alone: its SELECT loads the mailbox once; the rest is per connection.
   Options first_opt = o;
@@ -1737,7 +1847,7 @@ int run_idle(const Options& o) {
     die("the first connection did not reach IDLE" + (why.empty() ? "" : ": " + why));
   }
   sleep_s(1);
-  if (o.pid) baseline = tree_memory(o.pid);
+  if (!o.pids.empty()) baseline = tree_memory(o.pids);
   long avail_baseline = mem_available_kib();
 
   long rest = o.count - 1;
@@ -1788,7 +1898,7 @@ int run_idle(const Options& o) {
   std::fprintf(stderr, "imap_load: %llu of %ld connections idling; holding\n",
                static_cast<unsigned long long>(reached), o.count);
   sleep_s(o.settle);
-  if (o.pid) after = tree_memory(o.pid);
+  if (!o.pids.empty()) after = tree_memory(o.pids);
   long avail_after = mem_available_kib();
   if (o.hold > 0) sleep_s(o.hold);
   uint64_t reached_end = 1 + (run ? run->sh.idling.load() : 0);
@@ -1815,7 +1925,7 @@ int run_idle(const Options& o) {
       "\"open_seconds\":%.3f,\"done_ok\":%llu",
       o.count, static_cast<unsigned long long>(reached), static_cast<unsigned long long>(reached_end),
       static_cast<unsigned long long>(failures), open_seconds, static_cast<unsigned long long>(done_ok));
-  if (o.pid) {
+  if (!o.pids.empty()) {
     std::printf(
         ",\"processes_before\":%ld,\"processes_after\":%ld,\"rss_before_kib\":%ld,\"rss_baseline_kib\":%ld,"
         "\"rss_after_kib\":%ld,\"pss_before_kib\":%ld,\"pss_baseline_kib\":%ld,\"pss_after_kib\":%ld,"
