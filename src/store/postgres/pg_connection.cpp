@@ -189,10 +189,6 @@ void PgConnection::connect() {
 
 bool PgConnection::broken() const { return !conn_ || PQstatus(conn_) != CONNECTION_OK; }
 
-void PgConnection::ensure_connected() {
-  if (broken()) connect();
-}
-
 void PgConnection::begin() {
   bool reused = !broken();
   if (!reused) connect();

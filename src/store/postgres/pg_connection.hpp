@@ -96,9 +96,8 @@ class PgConnection {
   void rollback() noexcept;
   bool in_transaction() const { return in_transaction_; }
 
-  // True when the connection was lost; ensure_connected() then opens a new one.
+  // True when the connection was lost (the next statement outside a transaction reconnects).
   bool broken() const;
-  void ensure_connected();
   PGconn* handle() const { return conn_; }
   const std::string& conninfo() const { return conninfo_; }
 

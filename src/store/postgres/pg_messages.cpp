@@ -96,30 +96,40 @@ bool PgRepository::lock_mailbox(int64_t mailbox_id) {
   return !db_.query("SELECT 1 FROM mailboxes WHERE id = $1 FOR UPDATE", PgParams().add(mailbox_id)).empty();
 }
 
-int64_t PgRepository::next_modseq(int64_t mailbox_id) {
-  auto r = db_.query("UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = $1 RETURNING highest_modseq",
-                     PgParams().add(mailbox_id));
+int64_t PgRepository::take_modseqs(int64_t mailbox_id, size_t count) {
+  auto r = db_.query(
+      "UPDATE mailboxes SET highest_modseq = highest_modseq + $2 WHERE id = $1 RETURNING highest_modseq - $2 + 1",
+      PgParams().add(mailbox_id).add(static_cast<int64_t>(count)));
   if (r.empty()) throw Failure(ErrorCode::notFound, "the mailbox does not exist");
   return r.int64(0, 0);
 }
 
-AppendedMessage PgRepository::take_uid(int64_t mailbox_id) {
-  touched_.insert(mailbox_id);
-  auto r = db_.query(
-      "UPDATE mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1 "
-      "WHERE id = $1 AND NOT pure_folder RETURNING uid_next - 1, highest_modseq, uid_validity",
-      PgParams().add(mailbox_id));
-  if (r.empty()) throw Failure(ErrorCode::notFound, "the mailbox does not exist or cannot hold messages");
-  return AppendedMessage{r.int64(0, 0), r.int64(0, 1), r.int64(0, 2)};
-}
-
-void PgRepository::insert_row(int64_t mailbox_id, int64_t uid, int64_t modseq, const NewMessage& m) {
-  PgParams p;
-  p.add(mailbox_id).add(uid).add(modseq);
-  add_message_params(p, m);
-  db_.query(std::string(kInsertColumns) +
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
-            p);
+void PgRepository::write_flags(int64_t mailbox_id, std::vector<FlagChange>& changes, bool with_keywords) {
+  if (changes.empty()) return;
+  int64_t first = take_modseqs(mailbox_id, changes.size());
+  std::vector<int64_t> uids, flags, modseqs;
+  std::vector<std::string> keywords;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    auto& c = changes[i];
+    c.modseq = first + static_cast<int64_t>(i);
+    uids.push_back(c.uid);
+    flags.push_back(int64_t{c.flags});
+    modseqs.push_back(c.modseq);
+    keywords.push_back(c.keywords);
+  }
+  if (with_keywords)
+    db_.query(
+        "UPDATE messages m SET flags = u.flags, keywords = u.keywords, modseq = u.modseq "
+        "FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[]) AS u(uid, flags, keywords, modseq) "
+        "WHERE m.mailbox_id = $1 AND m.uid = u.uid",
+        PgParams().add(mailbox_id).add_int_array(uids).add_int_array(flags).add_text_array(keywords).add_int_array(
+            modseqs));
+  else
+    db_.query(
+        "UPDATE messages m SET flags = u.flags, modseq = u.modseq "
+        "FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS u(uid, flags, modseq) "
+        "WHERE m.mailbox_id = $1 AND m.uid = u.uid",
+        PgParams().add(mailbox_id).add_int_array(uids).add_int_array(flags).add_int_array(modseqs));
 }
 
 AppendedMessage PgRepository::append_message(const NewMessage& message) {
@@ -236,12 +246,9 @@ std::vector<int64_t> PgRepository::erase_messages(int64_t mailbox_id, const std:
     origs_in_order.push_back(it->second);
     it->second = -1;  // each message once
   }
-  auto bump = db_.query(
-      "UPDATE mailboxes SET highest_modseq = highest_modseq + $2 WHERE id = $1 RETURNING highest_modseq - $2",
-      PgParams().add(mailbox_id).add(static_cast<int64_t>(erased.size())));
-  int64_t base = bump.int64(0, 0);
+  int64_t first = take_modseqs(mailbox_id, erased.size());
   std::vector<int64_t> modseqs;
-  for (size_t i = 0; i < erased.size(); ++i) modseqs.push_back(base + 1 + static_cast<int64_t>(i));
+  for (size_t i = 0; i < erased.size(); ++i) modseqs.push_back(first + static_cast<int64_t>(i));
   db_.query(
       "INSERT INTO expunged(mailbox_id, uid, orig_uid, modseq) "
       "SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) "
@@ -289,27 +296,7 @@ FlagStoreResult PgRepository::store_flags(int64_t mailbox_id, const std::vector<
     if (after == row.flags && keywords_after == row.keywords) continue;
     out.changed.push_back(FlagChange{uid, after, 0, std::move(keywords_after)});
   }
-  if (out.changed.empty()) return out;
-  auto bump = db_.query(
-      "UPDATE mailboxes SET highest_modseq = highest_modseq + $2 WHERE id = $1 RETURNING highest_modseq - $2",
-      PgParams().add(mailbox_id).add(static_cast<int64_t>(out.changed.size())));
-  int64_t base = bump.int64(0, 0);
-  std::vector<int64_t> changed_uids, flags, modseqs;
-  std::vector<std::string> keywords;
-  for (size_t i = 0; i < out.changed.size(); ++i) {
-    auto& c = out.changed[i];
-    c.modseq = base + 1 + static_cast<int64_t>(i);
-    changed_uids.push_back(c.uid);
-    flags.push_back(int64_t{c.flags});
-    modseqs.push_back(c.modseq);
-    keywords.push_back(c.keywords);
-  }
-  db_.query(
-      "UPDATE messages m SET flags = u.flags, keywords = u.keywords, modseq = u.modseq "
-      "FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[]) AS u(uid, flags, keywords, modseq) "
-      "WHERE m.mailbox_id = $1 AND m.uid = u.uid",
-      PgParams().add(mailbox_id).add_int_array(changed_uids).add_int_array(flags).add_text_array(keywords).add_int_array(
-          modseqs));
+  write_flags(mailbox_id, out.changed, true);
   return out;
 }
 
@@ -335,23 +322,7 @@ std::vector<FlagChange> PgRepository::update_flags(int64_t mailbox_id, const std
     uint32_t after = edit_flags(before, edit);
     if (after != before) out.push_back(FlagChange{uid, after, 0, {}});
   }
-  if (out.empty()) return out;
-  auto bump = db_.query(
-      "UPDATE mailboxes SET highest_modseq = highest_modseq + $2 WHERE id = $1 RETURNING highest_modseq - $2",
-      PgParams().add(mailbox_id).add(static_cast<int64_t>(out.size())));
-  int64_t base = bump.int64(0, 0);
-  std::vector<int64_t> changed_uids, flags, modseqs;
-  for (size_t i = 0; i < out.size(); ++i) {
-    out[i].modseq = base + 1 + static_cast<int64_t>(i);
-    changed_uids.push_back(out[i].uid);
-    flags.push_back(int64_t{out[i].flags});
-    modseqs.push_back(out[i].modseq);
-  }
-  db_.query(
-      "UPDATE messages m SET flags = u.flags, modseq = u.modseq "
-      "FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS u(uid, flags, modseq) "
-      "WHERE m.mailbox_id = $1 AND m.uid = u.uid",
-      PgParams().add(mailbox_id).add_int_array(changed_uids).add_int_array(flags).add_int_array(modseqs));
+  write_flags(mailbox_id, out, false);
   return out;
 }
 

@@ -92,10 +92,11 @@ class PgRepository final : public Repository {
  private:
   // Locks the mailbox's row until the transaction ends; false when there is no such mailbox.
   bool lock_mailbox(int64_t mailbox_id);
-  // Takes the mailbox's next modseq (the row must be locked).
-  int64_t next_modseq(int64_t mailbox_id);
-  AppendedMessage take_uid(int64_t mailbox_id);
-  void insert_row(int64_t mailbox_id, int64_t uid, int64_t modseq, const NewMessage& m);
+  // Takes the mailbox's next `count` modseqs and returns the first.
+  int64_t take_modseqs(int64_t mailbox_id, size_t count);
+  // Writes `changes` (flags, and keywords when `with_keywords`), each with the next modseq in
+  // order, which it sets.
+  void write_flags(int64_t mailbox_id, std::vector<FlagChange>& changes, bool with_keywords);
 
   PgConnection db_;
   std::set<int64_t> touched_;
